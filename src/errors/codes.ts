@@ -49,6 +49,7 @@ export const codes = {
   LIMIT_WALL: { fault: 'workflow', retryable: false, rpcCode: -32022, summary: 'The run exceeded its wall-clock limit (time spent awaiting counts)' },
   LIMIT_OUTPUT: { fault: 'workflow', retryable: false, rpcCode: -32023, summary: 'The run\'s output exceeded limits.maxOutputBytes' },
   LIMIT_EXCEEDS_MAXIMUM: { fault: 'client', retryable: false, rpcCode: -32024, summary: 'A per-run limit asked for more than the daemon\'s configured limit; limits may only be lowered' },
+  LIMIT_CALLS: { fault: 'workflow', retryable: false, rpcCode: -32025, summary: 'The workflow had too many ctx.call requests in flight at once (64); the call is rejected inside the guest' },
 
   // Sandbox and daemon.
   SANDBOX_CRASHED: { fault: 'daemon', retryable: true, rpcCode: -32030, summary: 'The worker process running the isolate died; the daemon restarted it' },
@@ -60,8 +61,27 @@ export const codes = {
   // Capabilities and policy.
   CAPABILITY_UNKNOWN: { fault: 'workflow', retryable: false, rpcCode: -32040, summary: 'The workflow called a capability that does not exist' },
   CAPABILITY_INVALID_ARGS: { fault: 'workflow', retryable: false, rpcCode: -32041, summary: 'The capability arguments do not match its schema' },
+  CAPABILITY_NETWORK_DENIED: { fault: 'workflow', retryable: false, rpcCode: -32042, summary: 'The host refused the destination whatever the policy says: a loopback, private, link-local, multicast or reserved address, a non-http(s) URL or credentials in the URL' },
+  CAPABILITY_HTTP_FAILED: { fault: 'workflow', retryable: true, rpcCode: -32043, summary: 'The HTTP request failed: connection refused or reset, TLS error, no address, too many redirects or an undecodable body' },
+  CAPABILITY_TIMEOUT: { fault: 'workflow', retryable: true, rpcCode: -32044, summary: 'The capability call exceeded its timeout; details.phase says which (connect or total)' },
+  CAPABILITY_RESULT_TOO_LARGE: { fault: 'workflow', retryable: false, rpcCode: -32045, summary: 'The result exceeded its size cap (HTTP response body, file read); details.limitBytes gives the cap' },
+  CAPABILITY_ARGS_TOO_LARGE: { fault: 'workflow', retryable: false, rpcCode: -32046, summary: 'An argument exceeded its size cap (HTTP request body, file content, kv value); details.limitBytes gives the cap' },
+  FS_PATH_DENIED: { fault: 'workflow', retryable: false, rpcCode: -32047, summary: 'The path is absolute, contains ".." or a NUL byte, or leads out of the run workspace through a symlink' },
+  FS_NOT_FOUND: { fault: 'workflow', retryable: false, rpcCode: -32048, summary: 'No file or directory at that path in the run workspace' },
+  FS_WRONG_TYPE: { fault: 'workflow', retryable: false, rpcCode: -32048, summary: 'The path names a directory where a file was expected, or the reverse, or a directory that is not empty' },
+  SECRET_NOT_FOUND: { fault: 'config', retryable: false, rpcCode: -32049, summary: 'A {"$secret": name} reference names a secret the daemon does not have' },
   POLICY_DENIED: { fault: 'policy', retryable: false, rpcCode: -32050, summary: 'The policy denied the call or the run; the message carries the reasons' },
   POLICY_COMPILE_FAILED: { fault: 'config', retryable: false, rpcCode: -32051, summary: 'A Rego policy did not compile; diagnostics list file, line and column' },
+
+  // Journal.
+  JOURNAL_CORRUPT: { fault: 'daemon', retryable: false, rpcCode: -32070, summary: 'A stored journal record is missing or fails its checksum; `aiws audit verify` names the run and seq' },
+
+  // Workflow store.
+  INPUT_INVALID: { fault: 'client', retryable: false, rpcCode: -32080, summary: 'The run input does not match the workflow\'s input schema; details.errors lists each problem with its JSON pointer' },
+  OUTPUT_INVALID: { fault: 'workflow', retryable: false, rpcCode: -32081, summary: 'The workflow returned output that does not match its output schema; the run fails' },
+  STORE_MANIFEST_INVALID: { fault: 'workflow', retryable: false, rpcCode: -32082, summary: 'A workflow.yaml or test file is invalid; details.errors names the file and key path of every problem' },
+  ATTESTATION_INVALID: { fault: 'workflow', retryable: false, rpcCode: -32083, summary: 'The workflow\'s attestation is missing, malformed, signed by an untrusted key, or for other content' },
+  STORE_VERIFY_FAILED: { fault: 'workflow', retryable: false, rpcCode: -32084, summary: 'aiws workflow verify found problems (failed tests, undeclared capabilities, non-determinism); no attestation was written' },
 
   // Configuration and internals.
   CONFIG_INVALID: { fault: 'config', retryable: false, rpcCode: -32060, summary: 'daemon.config.yaml (or an override) is invalid; every bad key is listed with its path' },

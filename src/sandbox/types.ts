@@ -69,6 +69,8 @@ export interface SandboxRunStats {
   readonly wallMs: number;
   /** True when the run got an isolate from the warm pool. */
   readonly warm: boolean;
+  /** Which run of its isolate this was (1 = a fresh isolate); shows reuse and recycling. (Additive.) */
+  readonly isolateRuns?: number;
 }
 
 export interface SandboxFailure {
@@ -76,6 +78,8 @@ export interface SandboxFailure {
   readonly message: string;
   /** Guest frames only, for WORKFLOW_ERROR. */
   readonly stack?: string;
+  /** Structured detail, e.g. `{ line, column }` for WORKFLOW_INVALID compile errors. (Additive.) */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export type SandboxOutcome =
@@ -88,6 +92,10 @@ export interface SandboxStatus {
   readonly idleIsolates: number;
   readonly activeRuns: number;
   readonly workerRestarts: number;
+  /** Workers replaced after their RSS stayed above workerRssBaseMb (planned, not crashes). (Additive.) */
+  readonly workerRetirements: number;
+  /** Process ids of the live worker processes. (Additive.) */
+  readonly workerPids: readonly number[];
 }
 
 export interface SandboxOptions {
@@ -97,6 +105,18 @@ export interface SandboxOptions {
   readonly warmIsolates?: number;
   /** An isolate is disposed after this many runs. @default 50 */
   readonly recycleAfterRuns?: number;
+  /**
+   * Memory limit (MiB) of the isolates kept warm before the first run; afterwards warm isolates follow
+   * the limit the latest run asked for (a run with another limit gets a cold isolate). (Additive.)
+   * @default 128
+   */
+  readonly warmMemoryMb?: number;
+  /**
+   * Expected RSS (MiB) of an idle worker process, with slack. A worker above it after a run is
+   * replaced once its runs are done; one above it plus 4 × the memory limits of its active runs stops
+   * the run with the largest heap with LIMIT_MEMORY. (Additive.) @default 384
+   */
+  readonly workerRssBaseMb?: number;
 }
 
 /** Runs workflow code in isolates. Owned by the daemon; `close()` disposes workers and isolates. */

@@ -108,7 +108,7 @@ export interface ObjectInsertOnceStmt extends StmtBase {
   readonly key: Operand;
   readonly value: Operand;
 }
-/** Recursive merge of two objects; a non-object operand is a conflict error. */
+/** Recursive merge of two objects; where either side is not an object, `a`'s value wins (as OPA's C runtime). */
 export interface ObjectMergeStmt extends StmtBase { readonly type: 'ObjectMergeStmt'; readonly a: Local; readonly b: Local; readonly target: Local }
 export interface SetAddStmt extends StmtBase { readonly type: 'SetAddStmt'; readonly set: Local; readonly value: Operand }
 /**

@@ -1,0 +1,2 @@
+/** Authentication: bearer tokens → principals with scopes. */
+export { createAuthenticator, bearerToken, hasScope, localPrincipal, type Authenticator, type Principal } from './authenticator.ts';

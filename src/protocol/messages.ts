@@ -1,0 +1,203 @@
+/**
+ * Protocol v1 message types: the TypeScript view of what schemas/*.json validate on the wire.
+ *
+ * Requests and responses are JSON-RPC 2.0; the daemon pushes `run.event` notifications. Run events are
+ * a union discriminated on `type`.
+ */
+
+/** WebSocket path of protocol v1. */
+export const protocolPath = '/v1';
+/** WebSocket subprotocol of protocol v1. */
+export const protocolName = 'aiws.v1';
+
+/** Method names a client may call. */
+export const methodNames = [
+  'runs.start',
+  'runs.subscribe',
+  'runs.unsubscribe',
+  'runs.cancel',
+  'runs.get',
+  'runs.list',
+  'daemon.status',
+  'session.authenticate',
+] as const;
+
+export type MethodName = (typeof methodNames)[number];
+
+/** JSON-RPC request id. */
+export type JsonRpcId = string | number | null;
+
+/** Lifecycle of a run. `interrupted`: the daemon stopped while the run was in flight (journal issue). */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+export const runStatuses = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly RunStatus[];
+
+/** Per-run limits a client may request; each may only lower the daemon's configured limit. */
+export interface RequestedLimits {
+  readonly memoryMb?: number;
+  readonly cpuMs?: number;
+  readonly wallMs?: number;
+}
+
+export interface RunsStartParams {
+  /** ES module source: `export default async function (input, ctx)`. Exactly one of code/workflow. */
+  readonly code?: string;
+  /** `name@range` of a stored workflow. */
+  readonly workflow?: string;
+  /** Shown in stack traces and WORKFLOW_INVALID messages. @default 'workflow.js' */
+  readonly filename?: string;
+  readonly input?: unknown;
+  readonly limits?: RequestedLimits;
+  /** Subscribe this connection to the run's events. @default true */
+  readonly subscribe?: boolean;
+}
+export interface RunsStartResult {
+  readonly runId: string;
+}
+
+export interface RunsSubscribeParams {
+  readonly runId: string;
+  /** Deliver only events with seq > afterSeq. @default 0 (the whole history) */
+  readonly afterSeq?: number;
+}
+export interface RunsSubscribeResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly lastSeq: number;
+}
+
+export interface RunIdParams {
+  readonly runId: string;
+}
+export interface RunsUnsubscribeResult {
+  readonly runId: string;
+  readonly subscribed: false;
+}
+export interface RunsCancelResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+}
+
+export interface RunErrorInfo {
+  readonly code: string;
+  readonly message: string;
+  /** Guest frames only (WORKFLOW_ERROR). */
+  readonly stack?: string;
+  /** Structured detail, e.g. `{ line, column }` for WORKFLOW_INVALID. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** What runs.get returns and runs.list lists. */
+export interface RunInfo {
+  readonly runId: string;
+  readonly principal: string;
+  readonly status: RunStatus;
+  /** `code` for ad-hoc code, else the workflow reference. */
+  readonly source: string;
+  readonly lastSeq: number;
+  readonly createdAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly output?: unknown;
+  readonly error?: RunErrorInfo;
+}
+
+export interface RunsListParams {
+  readonly status?: readonly RunStatus[];
+  /** ISO timestamp: only runs created at or after it. */
+  readonly since?: string;
+  /** @default 50 */
+  readonly limit?: number;
+}
+export interface RunsListResult {
+  /** Newest first, without `output`. */
+  readonly runs: readonly RunInfo[];
+}
+
+export interface PoolStatus {
+  readonly workers: number;
+  readonly idleIsolates: number;
+  readonly activeRuns: number;
+  readonly workerRestarts: number;
+  /** Workers replaced because their memory grew (planned, not crashes). */
+  readonly workerRetirements?: number;
+  /** Process ids of the live worker processes. */
+  readonly workerPids?: readonly number[];
+  readonly [key: string]: unknown;
+}
+
+export interface DaemonStatusResult {
+  readonly version: string;
+  readonly uptimeMs: number;
+  readonly state: 'running' | 'draining';
+  readonly runs: Readonly<Record<RunStatus, number>>;
+  readonly pool: PoolStatus;
+  readonly connections: number;
+  readonly policyRevision: string | null;
+}
+
+export interface SessionAuthenticateParams {
+  readonly token: string;
+}
+export interface SessionAuthenticateResult {
+  readonly principal: string;
+  readonly scopes: readonly string[];
+}
+
+/** Params and result of every method. */
+export interface MethodMap {
+  'runs.start': { params: RunsStartParams; result: RunsStartResult };
+  'runs.subscribe': { params: RunsSubscribeParams; result: RunsSubscribeResult };
+  'runs.unsubscribe': { params: RunIdParams; result: RunsUnsubscribeResult };
+  'runs.cancel': { params: RunIdParams; result: RunsCancelResult };
+  'runs.get': { params: RunIdParams; result: RunInfo };
+  'runs.list': { params: RunsListParams; result: RunsListResult };
+  'daemon.status': { params: Record<string, never>; result: DaemonStatusResult };
+  'session.authenticate': { params: SessionAuthenticateParams; result: SessionAuthenticateResult };
+}
+
+interface RunEventBase<T extends string, D> {
+  readonly runId: string;
+  /** 1-based, gapless per run. */
+  readonly seq: number;
+  /** ISO 8601. */
+  readonly ts: string;
+  readonly type: T;
+  readonly data: D;
+}
+
+export type RunEvent =
+  | RunEventBase<'run.accepted', { readonly principal: string; readonly source: string }>
+  | RunEventBase<'run.started', { readonly warm?: boolean }>
+  | RunEventBase<'log', { readonly level: string; readonly message: string; readonly fields?: Readonly<Record<string, unknown>> }>
+  | RunEventBase<'run.completed', { readonly output: unknown; readonly cpuMs?: number; readonly wallMs?: number }>
+  | RunEventBase<'run.failed', { readonly error: RunErrorInfo }>
+  | RunEventBase<'run.cancelled', { readonly reason: string }>;
+
+export type RunEventType = RunEvent['type'];
+
+/** The notification method carrying run events. */
+export const runEventMethod = 'run.event';
+
+/** `error.data` of every application error. */
+export interface ErrorData {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface JsonRpcErrorObject {
+  readonly code: number;
+  readonly message: string;
+  readonly data: ErrorData;
+}
+
+export type JsonRpcResponse =
+  | { readonly jsonrpc: '2.0'; readonly id: JsonRpcId; readonly result: unknown }
+  | { readonly jsonrpc: '2.0'; readonly id: JsonRpcId; readonly error: JsonRpcErrorObject };
+
+export interface JsonRpcNotification<P = unknown> {
+  readonly jsonrpc: '2.0';
+  readonly method: string;
+  readonly params: P;
+}

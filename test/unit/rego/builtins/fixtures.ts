@@ -1,0 +1,25 @@
+/**
+ * Test-only key material: a self-signed P-256 certificate for CN=policy.example (valid until 2126)
+ * and its private key, generated with openssl for these tests and used nowhere else.
+ */
+export const certPem = `-----BEGIN CERTIFICATE-----
+MIIB/DCCAaKgAwIBAgIUFUupGuZJFoAMURc600lTOJrwCtQwCgYIKoZIzj0EAwIw
+OjELMAkGA1UEBhMCREUxEjAQBgNVBAoMCWFpd3MgdGVzdDEXMBUGA1UEAwwOcG9s
+aWN5LmV4YW1wbGUwIBcNMjYxMTI0MDczMDQ4WhgPMjEyNjEwMzEwNzMwNDhaMDox
+CzAJBgNVBAYTAkRFMRIwEAYDVQQKDAlhaXdzIHRlc3QxFzAVBgNVBAMMDnBvbGlj
+eS5leGFtcGxlMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEL7agzEKlvcb768Yg
+NKZxDUHkdnPk189Y/8/U+qDI7Vlfeyi4ep0YCs0LBpcYfPMBN/2j1f2lVryUxt/z
+bXsNLqOBgzCBgDAdBgNVHQ4EFgQUIUBMroQ8RXU3AnHBBrNMtEs2FkcwHwYDVR0j
+BBgwFoAUIUBMroQ8RXU3AnHBBrNMtEs2FkcwDwYDVR0TAQH/BAUwAwEB/zAtBgNV
+HREEJjAkgg5wb2xpY3kuZXhhbXBsZYISd3d3LnBvbGljeS5leGFtcGxlMAoGCCqG
+SM49BAMCA0gAMEUCIQDXe3rPnLOVoPaIQKs9PO15xT1yGyCiIG/9gb8M1tUK/AIg
+XWwXzd49ZAkOFJrkuUsHjP0lecTX7unGWU1piAMo628=
+-----END CERTIFICATE-----
+`;
+
+export const keyPem = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgtW+TKbQohlMri1KH
+MdezfMMFUEoMtLY4P05fS8tvTW6hRANCAAQvtqDMQqW9xvvrxiA0pnENQeR2c+TX
+z1j/z9T6oMjtWV97KLh6nRgKzQsGlxh88wE3/aPV/aVWvJTG3/Ntew0u
+-----END PRIVATE KEY-----
+`;
