@@ -30,7 +30,9 @@ deny contains msg if {
 is_http if input.capability.name == "http.fetch"
 
 # scheme://[userinfo@]host — the host is lower-cased; an IPv6 literal keeps its brackets.
-url_parts := regex.find_all_string_submatch_n(`^([A-Za-z][A-Za-z0-9+.-]*)://(?:[^@/?#]*@)?(\[[^\]/?#]*\]|[^:/?#]*)`, input.capability.args.url, 1)[0]
+# A backslash ends the authority, as in the URL parser http.fetch uses (WHATWG: "\" is "/" for
+# http and https), so "https://evil.test\@api.github.com/" is evil.test here too.
+url_parts := regex.find_all_string_submatch_n(`^([A-Za-z][A-Za-z0-9+.-]*)://(?:[^@/?#\\]*@)?(\[[^\]/?#\\]*\]|[^:/?#\\]*)`, input.capability.args.url, 1)[0]
 
 scheme := lower(url_parts[1])
 

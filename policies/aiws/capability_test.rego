@@ -67,6 +67,12 @@ test_suffix_trick_is_denied if {
 	not capability.decision.allow with input as call("http.fetch", {"url": "https://api.github.com.evil.test/"})
 }
 
+# The URL parser treats "\\" as "/": the real host here is evil.test, not api.github.com.
+test_backslash_authority_trick_is_denied if {
+	d := capability.decision with input as call("http.fetch", {"url": "https://evil.test\\@api.github.com/"})
+	d.reasons == ["egress to host \"evil.test\" is not allowed: it is not on the egress allow-list"]
+}
+
 test_unparsable_url_is_denied if {
 	d := capability.decision with input as call("http.fetch", {"url": "not a url"})
 	d.reasons == ["egress to \"not a url\" is not allowed: the URL cannot be parsed"]

@@ -2,7 +2,7 @@
  * The capability contract: what one host-side effect the guest may ask for looks like.
  *
  * A workflow has no ambient authority; everything it does outside its own memory is a call
- * `ctx.call(name, args)` that the daemon serves with a Capability. The broker (jobs layer) composes
+ * `ctx.call(name, args)` that the daemon serves with a Capability. The broker (broker.ts) composes
  * the pieces in this folder in a fixed order:
  *
  *   registry.get(name) → registry.validateArgs(name, args) → policy decision (gate)

@@ -1,7 +1,7 @@
 /**
  * Capabilities: the contract, the registry with argument validation, secret references, the host
  * protections (address filter, workspace confinement), the kv store and the built-in capabilities.
- * The policy gate that sits between validation and execution lives with the broker (jobs layer).
+ * The broker (broker.ts) composes them with the policy gate between validation and execution.
  */
 export { defineCapability, type Capability, type CapabilityContext, type CapabilityWorkflow, type JsonSchema } from './capability.ts';
 export { createCapabilityRegistry, type ArgsViolation, type CapabilityDescriptor, type CapabilityRegistry } from './registry.ts';
@@ -35,3 +35,16 @@ export { createKvList, type KvListArgs } from './builtin/kv-list.ts';
 export { createClockNow, type ClockNowOptions, type ClockNowResult } from './builtin/clock-now.ts';
 export { createRandomBytes, type RandomBytesArgs, type RandomBytesResult } from './builtin/random-bytes.ts';
 export { RunWorkspace, type RunWorkspaceOptions } from './run-workspace.ts';
+export {
+  createCapabilityBroker,
+  type BrokerHooks,
+  type CapabilityBroker,
+  type CapabilityBrokerOptions,
+  type CapabilityCall,
+  type CapabilityCompletedEvent,
+  type CapabilityFailedEvent,
+  type CapabilityRequestedEvent,
+  type PolicyDecisionEvent,
+  type RunContext,
+} from './broker.ts';
+export { capEventValue, type CappedValue } from './event-payload-cap.ts';

@@ -29,6 +29,8 @@ const registry: Readonly<Record<string, CommandEntry>> = {
   run: { summary: 'run a workflow file and follow its events', module: './commands/run.ts' },
   status: { summary: "show the daemon's status", module: './commands/status.ts' },
   policy: { summary: 'check, evaluate and build Rego policies', module: './commands/policy.ts' },
+  workflow: { summary: 'list, describe, verify and scaffold store workflows', module: './commands/workflow.ts' },
+  keys: { summary: 'generate an Ed25519 key pair for workflow attestations', module: './commands/keys.ts' },
 };
 
 /** Registered commands whose module exists in this checkout. */

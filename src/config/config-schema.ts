@@ -73,6 +73,75 @@ export const configSchema = {
         recycleAfterRuns: { ...positiveInteger, default: 50 },
       },
     },
+    policies: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        dir: { type: 'string', minLength: 1, default: './policies', description: 'Rego policies and their data, or a bundle.tar.gz' },
+        watch: { type: 'boolean', default: true, description: 'Hot-reload the policies when a file changes' },
+        evalTimeoutMs: { ...positiveInteger, maximum: 60_000, default: 250, description: 'A decision that took longer denies' },
+      },
+    },
+    secrets: {
+      type: 'object',
+      default: {},
+      description: 'Secret values by name: a literal string, or {env: VAR} to read an environment variable at start-up',
+      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
+      additionalProperties: {
+        oneOf: [
+          { type: 'string' },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['env'],
+            properties: { env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+          },
+        ],
+      },
+    },
+    capabilities: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxEventValueBytes: { type: 'integer', minimum: 1024, maximum: 16_777_216, default: 65_536, description: 'Cap on args/result in capability events' },
+        http: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            allowPrivateNetworks: { type: 'boolean', default: false },
+            allowedCidrs: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+            connectTimeoutMs: { ...positiveInteger, maximum: 600_000, default: 10_000 },
+            timeoutMs: { ...positiveInteger, maximum: 3_600_000, default: 30_000 },
+            maxResponseBytes: { ...positiveInteger, maximum: 268_435_456, default: 8_388_608 },
+            maxRequestBytes: { ...positiveInteger, maximum: 268_435_456, default: 1_048_576 },
+            maxRedirects: { type: 'integer', minimum: 0, maximum: 20, default: 5 },
+          },
+        },
+        fs: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxReadBytes: { ...positiveInteger, maximum: 268_435_456, default: 8_388_608 },
+            maxWriteBytes: { ...positiveInteger, maximum: 268_435_456, default: 8_388_608 },
+            maxListEntries: { ...positiveInteger, maximum: 1_000_000, default: 1000 },
+            keepWorkspaces: { type: 'boolean', default: false, description: 'Keep dataDir/workspaces/<runId> after the run' },
+          },
+        },
+        kv: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            fileName: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', default: 'kv.sqlite' },
+            maxValueBytes: { ...positiveInteger, maximum: 67_108_864, default: 262_144 },
+          },
+        },
+      },
+    },
     shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 10_000 },
     log: {
       type: 'object',
@@ -96,5 +165,11 @@ export type TokenConfig = AuthConfig['tokens'][number];
 export type LimitsConfig = DaemonConfig['limits'];
 /** The `sandbox` slice. */
 export type SandboxConfig = DaemonConfig['sandbox'];
+/** The `policies` slice. */
+export type PoliciesConfig = DaemonConfig['policies'];
+/** The `secrets` slice: name → literal value or `{ env }` reference (resolved by `resolveSecretValues`). */
+export type SecretsConfig = DaemonConfig['secrets'];
+/** The `capabilities` slice. */
+export type CapabilitiesConfig = DaemonConfig['capabilities'];
 /** The `log` slice. */
 export type LogConfig = DaemonConfig['log'];

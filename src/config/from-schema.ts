@@ -1,14 +1,17 @@
 /**
  * FromSchema: derives a TypeScript type from a JSON Schema literal written `as const`.
  *
- * It understands exactly the subset the config schema uses (object/properties/required, string,
- * integer, number, boolean, array/items, enum), so the schema stays the single source of the type.
+ * It understands exactly the subset the config schema uses (object/properties/required, object with
+ * an `additionalProperties` schema (a record), string, integer, number, boolean, array/items, enum,
+ * oneOf), so the schema stays the single source of the type.
  * A property is required in the derived type when it is listed in `required` or has a `default`
  * (ajv's `useDefaults` fills it in before anyone reads the value).
  */
 
 /** The derived, deeply readonly TypeScript type of `S`. */
-export type FromSchema<S> = S extends { readonly enum: readonly (infer E)[] }
+export type FromSchema<S> = S extends { readonly oneOf: readonly (infer O)[] }
+  ? FromSchema<O>
+  : S extends { readonly enum: readonly (infer E)[] }
   ? E
   : S extends { readonly type: 'string' }
     ? string
@@ -20,7 +23,9 @@ export type FromSchema<S> = S extends { readonly enum: readonly (infer E)[] }
           ? readonly FromSchema<I>[]
           : S extends { readonly type: 'object'; readonly properties: infer P }
             ? ObjectFromSchema<P, S extends { readonly required: readonly (infer R)[] } ? R : never>
-            : unknown;
+            : S extends { readonly type: 'object'; readonly additionalProperties: infer A extends object }
+              ? { readonly [key: string]: FromSchema<A> }
+              : unknown;
 
 type IsPresent<P, K extends keyof P, R> = K extends R ? true : P[K] extends { readonly default: unknown } ? true : false;
 

@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { DaemonError } from '../errors/index.ts';
-import { configSchema, type DaemonConfig } from './config-schema.ts';
+import { configSchema, type DaemonConfig, type SecretsConfig } from './config-schema.ts';
 
 /** Where a config value may be overridden from, weakest first: file < env < flags. */
 export interface ConfigOverrides {
@@ -98,11 +98,40 @@ export function resolveConfig(raw: unknown, options: ResolveConfigOptions): Reso
     for (const error of validateConfig.errors ?? []) problems.push(toProblem(error, config, sources));
   } else {
     problems.push(...crossFieldProblems(config as DaemonConfig, sources));
+    problems.push(...secretProblems((config as DaemonConfig).secrets, options.env));
   }
   if (problems.length > 0) throw invalid(options.file, where, problems);
 
   const valid = config as DaemonConfig;
-  return deepFreeze({ ...valid, dataDir: resolve(options.baseDir, valid.dataDir), configFile: options.file });
+  return deepFreeze({
+    ...valid,
+    dataDir: resolve(options.baseDir, valid.dataDir),
+    policies: { ...valid.policies, dir: resolve(options.baseDir, valid.policies.dir) },
+    configFile: options.file,
+  });
+}
+
+/**
+ * The secret values the config names: literals as written, `{ env: VAR }` read from `env`. Called by
+ * the composition root when it builds the secret store; the values never go back into the config.
+ * @throws CONFIG_INVALID naming every secret whose environment variable is unset or empty
+ */
+export function resolveSecretValues(secrets: SecretsConfig, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const problems = secretProblems(secrets, env);
+  if (problems.length > 0) throw invalid(null, 'the secrets section', problems);
+  const values: Record<string, string> = {};
+  for (const [name, source] of Object.entries(secrets)) values[name] = typeof source === 'string' ? source : env[source.env]!;
+  return values;
+}
+
+function secretProblems(secrets: SecretsConfig, env: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [name, source] of Object.entries(secrets)) {
+    if (typeof source !== 'string' && (env[source.env] ?? '') === '') {
+      problems.push({ path: `secrets.${name}.env`, message: `environment variable "${source.env}" is not set` });
+    }
+  }
+  return problems;
 }
 
 /** True for addresses that only this machine can reach. */
@@ -163,6 +192,10 @@ function crossFieldProblems(config: DaemonConfig, sources: Map<string, string>):
 
 function toProblem(error: ErrorObject, config: unknown, sources: Map<string, string>): ConfigProblem {
   const segments = error.instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  // Secret values never appear in an error message, not even malformed ones.
+  if (segments[0] === 'secrets' && error.keyword !== 'additionalProperties' && error.keyword !== 'required') {
+    return { path: keyPath(segments), message: `${error.message ?? 'is invalid'} (value not shown)` };
+  }
   const value = segments.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config);
   switch (error.keyword) {
     case 'additionalProperties': {

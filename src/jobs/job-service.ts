@@ -10,13 +10,21 @@
  *
  * Service state: 'running' ──drain()──► 'draining' ──close()──► 'closed'.
  *
+ * Capabilities: with a broker, runs.start first asks the admission policy (`aiws/admission/decision`;
+ * a denial fails runs.start with POLICY_DENIED), each run gets its own workspace directory (created
+ * before the sandbox starts it, removed after it settles), and every guest call goes through
+ * `broker.invoke` with the run's RunContext; the broker's steps become `capability.requested`,
+ * `policy.decision` and `capability.completed | capability.failed` events. Calls still in flight
+ * when the run settles emit nothing more: the terminal event is always the last.
+ *
  * Events of one run are appended strictly in seq order through a per-run promise chain and published
  * to live listeners only after the store holds them. A subscription first replays history from the
  * store, page by page and only as fast as its sink drains, then switches to live delivery; a live
  * event that does not follow the last delivered seq (or one published while a page was being read)
  * sends it back to the store, so replay and live events meet without gaps or duplicates.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger } from '../log/index.ts';
 import { DaemonError, isDaemonError, isErrorCode } from '../errors/index.ts';
 import type { LimitsConfig } from '../config/index.ts';
@@ -29,7 +37,9 @@ import {
   type RunInfo,
   type RunStatus,
 } from '../protocol/index.ts';
-import type { RunLimits, Sandbox, SandboxOutcome } from '../sandbox/index.ts';
+import type { GuestCall, RunLimits, Sandbox, SandboxOutcome } from '../sandbox/index.ts';
+import { RunWorkspace, type CapabilityBroker, type RunContext } from '../capabilities/index.ts';
+import type { PolicyPrincipal, PolicyWorkflow } from '../policy/index.ts';
 import type { EventStore } from './event-store.ts';
 
 /** Who is asking: runs are visible to their own principal, or to everyone with `admin`. */
@@ -38,8 +48,16 @@ export interface Viewer {
   readonly admin: boolean;
 }
 
+/** Who starts a run: the connection's principal with its effective scopes (`admin` expanded). */
+export interface RunPrincipal {
+  readonly id: string;
+  readonly scopes: readonly string[];
+}
+
 export interface StartRunRequest {
   readonly code?: string;
+  /** Capability names ad-hoc code declares (`workflow.declaredCapabilities` for the policy). @default [] */
+  readonly capabilities?: readonly string[];
   readonly workflow?: string;
   /** @default 'workflow.js' */
   readonly filename?: string;
@@ -78,11 +96,28 @@ export interface RunSubscription {
   close(): void;
 }
 
+/** What runs need to make capability calls. */
+export interface JobCapabilities {
+  /** Decides and serves calls, and admits runs. */
+  readonly broker: CapabilityBroker;
+  /** Registered capability names: declaring any other name fails runs.start with CAPABILITY_UNKNOWN. */
+  readonly names: readonly string[];
+  /** Directory under which each run gets `<runId>/` as its fs.* workspace. */
+  readonly workspaceRootDir: string;
+  /** Keep each run's workspace after it settles. @default false */
+  readonly keepWorkspaces?: boolean;
+}
+
 export interface JobServiceOptions {
   readonly limits: Pick<LimitsConfig, 'maxConcurrentRuns' | 'maxQueuedRuns' | 'memoryMb' | 'cpuMs' | 'wallMs' | 'maxOutputBytes'>;
   readonly sandbox: Sandbox;
   readonly events: EventStore;
   readonly logger: Logger;
+  /**
+   * Capability broker and workspaces. Without it (unit tests of scheduling) runs are admitted without
+   * a policy and every call fails with CAPABILITY_UNKNOWN: such a run has no authority at all.
+   */
+  readonly capabilities?: JobCapabilities;
 }
 
 /** How long runs.cancel waits for the sandbox to settle the run before answering with its status. */
@@ -97,6 +132,8 @@ const terminal: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancel
 interface RunRecord {
   readonly runId: string;
   readonly principal: string;
+  readonly policyPrincipal: PolicyPrincipal;
+  readonly workflow: PolicyWorkflow;
   readonly source: string;
   readonly code: string;
   readonly filename: string;
@@ -142,33 +179,58 @@ export class JobService implements AsyncDisposable {
   }
 
   /**
-   * Accepts a run: queued, or started at once when a slot is free.
+   * Admits a run (admission policy) and accepts it: queued, or started at once when a slot is free.
    * @throws DAEMON_SHUTTING_DOWN while draining
    * @throws WORKFLOW_NOT_FOUND for `workflow` (no store yet, TODO(#3))
    * @throws LIMIT_EXCEEDS_MAXIMUM when a requested limit exceeds the configured one
+   * @throws CAPABILITY_UNKNOWN when `capabilities` names a capability the daemon does not have
+   * @throws POLICY_DENIED when `aiws/admission/decision` denies (or fails closed); `details.reasons`
    * @throws DAEMON_BUSY when maxConcurrentRuns are running and maxQueuedRuns are waiting
    */
-  start(principal: string, request: StartRunRequest): RunInfo {
+  async start(principal: RunPrincipal, request: StartRunRequest): Promise<RunInfo> {
     this.#assertOpen();
-    if (this.#state === 'draining') throw new DaemonError('DAEMON_SHUTTING_DOWN', 'Cannot start a run: the daemon is shutting down');
+    this.#assertAccepting();
     if (request.workflow !== undefined || request.code === undefined) {
       throw new DaemonError('WORKFLOW_NOT_FOUND', `Cannot find workflow "${request.workflow ?? ''}": the workflow store is not available yet, send "code" instead`, {
         details: { workflow: request.workflow ?? null },
       });
     }
+    const code = request.code;
     const limits = this.#resolveLimits(request.limits ?? {});
-    const { maxConcurrentRuns, maxQueuedRuns } = this.#options.limits;
-    const startsNow = this.#running.size < maxConcurrentRuns && this.#queue.length === 0;
-    if (!startsNow && this.#queue.length >= maxQueuedRuns) {
-      throw new DaemonError('DAEMON_BUSY', `Cannot start a run: ${this.#running.size} running and ${this.#queue.length} queued (limits.maxQueuedRuns), try again later`, {
-        details: { running: this.#running.size, queued: this.#queue.length, maxConcurrentRuns, maxQueuedRuns },
-      });
+    const declared = [...new Set(request.capabilities ?? [])];
+    const capabilities = this.#options.capabilities;
+    if (capabilities !== undefined) {
+      const unknown = declared.filter((name) => !capabilities.names.includes(name));
+      if (unknown.length > 0) {
+        throw new DaemonError('CAPABILITY_UNKNOWN', `Cannot declare capabilities ${unknown.map((n) => `"${n}"`).join(', ')}: no such capability`, {
+          details: { unknown, available: capabilities.names },
+        });
+      }
     }
+    this.#assertCapacity();
+    const runId = `run_${randomUUID()}`;
+    const policyPrincipal: PolicyPrincipal = { id: principal.id, scopes: [...principal.scopes] };
+    const workflow: PolicyWorkflow = {
+      name: 'adhoc',
+      version: null,
+      digest: `sha256:${createHash('sha256').update(code, 'utf8').digest('hex')}`,
+      verified: false,
+      adhoc: true,
+      declaredCapabilities: declared,
+      tags: [],
+    };
+    // Admission is asynchronous: re-check the state and capacity after it, they may have changed.
+    const admission = capabilities === undefined ? undefined : await capabilities.broker.admit({ id: runId, principal: policyPrincipal, workflow });
+    this.#assertOpen();
+    this.#assertAccepting();
+    this.#assertCapacity();
     const run: RunRecord = {
-      runId: `run_${randomUUID()}`,
-      principal,
+      runId,
+      principal: principal.id,
+      policyPrincipal,
+      workflow,
       source: 'code',
-      code: request.code,
+      code,
       filename: request.filename ?? 'workflow.js',
       input: request.input ?? null,
       limits,
@@ -182,8 +244,13 @@ export class JobService implements AsyncDisposable {
     };
     this.#runs.set(run.runId, run);
     this.#counts.queued++;
-    this.#emit(run, 'run.accepted', { principal, source: run.source });
-    this.#log.info({ runId: run.runId, principal }, 'run accepted');
+    this.#emit(run, 'run.accepted', {
+      principal: principal.id,
+      source: run.source,
+      capabilities: declared,
+      ...(admission === undefined ? {} : { admission: { decisionId: admission.decisionId, policyRevision: admission.policyRevision, reasons: admission.reasons } }),
+    });
+    this.#log.info({ runId: run.runId, principal: principal.id, policyRevision: admission?.policyRevision ?? null }, 'run accepted');
     this.#queue.push(run);
     this.#pump();
     return this.#info(run, true);
@@ -341,6 +408,20 @@ export class JobService implements AsyncDisposable {
     if (this.#state === 'closed') throw new DaemonError('DAEMON_CLOSED', 'Cannot use the job service: it is closed');
   }
 
+  #assertAccepting(): void {
+    if (this.#state === 'draining') throw new DaemonError('DAEMON_SHUTTING_DOWN', 'Cannot start a run: the daemon is shutting down');
+  }
+
+  #assertCapacity(): void {
+    const { maxConcurrentRuns, maxQueuedRuns } = this.#options.limits;
+    const startsNow = this.#running.size < maxConcurrentRuns && this.#queue.length === 0;
+    if (!startsNow && this.#queue.length >= maxQueuedRuns) {
+      throw new DaemonError('DAEMON_BUSY', `Cannot start a run: ${this.#running.size} running and ${this.#queue.length} queued (limits.maxQueuedRuns), try again later`, {
+        details: { running: this.#running.size, queued: this.#queue.length, maxConcurrentRuns, maxQueuedRuns },
+      });
+    }
+  }
+
   #find(runId: string, viewer: Viewer): RunRecord {
     const run = this.#runs.get(runId);
     if (run === undefined || (!viewer.admin && run.principal !== viewer.principal)) {
@@ -391,7 +472,18 @@ export class JobService implements AsyncDisposable {
     this.#emit(run, 'run.started', {});
     const log = this.#log.child({ runId: run.runId });
     let outcome: SandboxOutcome;
+    let workspace: RunWorkspace | undefined;
     try {
+      const capabilities = this.#options.capabilities;
+      let onCall: (call: GuestCall) => Promise<unknown>;
+      if (capabilities === undefined) {
+        onCall = async (call) => {
+          throw new DaemonError('CAPABILITY_UNKNOWN', `Cannot call capability "${call.name}": this job service has no capabilities`, { details: { name: call.name } });
+        };
+      } else {
+        workspace = await RunWorkspace.create({ rootDir: capabilities.workspaceRootDir, runId: run.runId, keep: capabilities.keepWorkspaces ?? false });
+        onCall = this.#callHandler(run, capabilities.broker, workspace.dir, abort.signal, log);
+      }
       outcome = await this.#options.sandbox.run(
         { runId: run.runId, code: run.code, filename: run.filename, input: run.input, limits: run.limits },
         {
@@ -401,10 +493,7 @@ export class JobService implements AsyncDisposable {
               this.#emit(run, 'log', entry.fields === undefined ? { level: entry.level, message: entry.message } : { level: entry.level, message: entry.message, fields: entry.fields });
             }
           },
-          // TODO(#5): capabilities; until then every call is refused.
-          onCall: async (call) => {
-            throw new DaemonError('CAPABILITY_UNKNOWN', `Cannot call capability "${call.name}": no capabilities are available yet`, { details: { name: call.name } });
-          },
+          onCall,
         },
       );
     } catch (err) {
@@ -417,6 +506,9 @@ export class JobService implements AsyncDisposable {
         stats: { cpuMs: 0, wallMs: 0, warm: false },
       };
     }
+    // Calls still in flight (a guest that returned without awaiting them) stop with the run.
+    if (!abort.signal.aborted) abort.abort(new DaemonError('RUN_CANCELLED', `Run "${run.runId}" has settled`));
+    await workspace?.close().catch((err: unknown) => log.warn({ err }, 'workspace removal failed'));
     this.#running.delete(run);
     run.finishedAt = new Date().toISOString();
     switch (outcome.status) {
@@ -447,6 +539,20 @@ export class JobService implements AsyncDisposable {
     }
     this.#finish(run);
     this.#pump();
+  }
+
+  /** The sandbox's onCall for one run: every call through the broker, each step as a run event. */
+  #callHandler(run: RunRecord, broker: CapabilityBroker, workspaceDir: string, signal: AbortSignal, logger: Logger): (call: GuestCall) => Promise<unknown> {
+    // One object per run: the broker keys its per-run call counting (budgets) on it.
+    const context: RunContext = { id: run.runId, principal: run.policyPrincipal, workflow: run.workflow, workspaceDir, signal, logger };
+    const live = (): boolean => !terminal.has(run.status);
+    return (call) =>
+      broker.invoke(call, context, {
+        onRequested: (data) => live() && this.#emit(run, 'capability.requested', data),
+        onDecision: (data) => live() && this.#emit(run, 'policy.decision', data),
+        onCompleted: (data) => live() && this.#emit(run, 'capability.completed', data),
+        onFailed: (data) => live() && this.#emit(run, 'capability.failed', data),
+      });
   }
 
   #cancel(run: RunRecord, reason: string): void {

@@ -110,6 +110,8 @@ const segmentNamePattern = /^(\d{16})\.seg$/;
 /** Reads of neighbouring records are merged when the gap between them is at most this. */
 const readGapBytes = 64 * 1024;
 const readSpanBytes = 4 * mib;
+/** Largest group-commit write. */
+const maxBatchBytes = 4 * mib;
 
 /** Resolves FileJournal options. @throws CONFIG_INVALID for a non-positive size */
 export function resolveFileJournalOptions(options: FileJournalOptions): ResolvedFileJournal {
@@ -147,6 +149,7 @@ export class FileJournal<E extends JournalEvent = JournalEvent> implements Journ
   #queue: PendingAppend[] = [];
   #flushing: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  #retention: Promise<unknown> = Promise.resolve();
 
   private constructor(options: ResolvedFileJournal, log: Logger) {
     this.options = options;
@@ -171,7 +174,7 @@ export class FileJournal<E extends JournalEvent = JournalEvent> implements Journ
   }
 
   async append(runId: string, event: E): Promise<void> {
-    await this.#enqueue(runId, event);
+    await this.#enqueue(runId, event).stored;
   }
 
   async read(runId: string, afterSeq = 0, limit = Number.POSITIVE_INFINITY): Promise<readonly E[]> {
@@ -265,24 +268,42 @@ export class FileJournal<E extends JournalEvent = JournalEvent> implements Journ
     return this.#retain();
   }
 
-  async #retain(): Promise<RetentionResult> {
+  /** Runs retention passes one at a time (a segment roll and a caller may ask at once). */
+  #retain(): Promise<RetentionResult> {
+    const pass = this.#retention.then(() => this.#retainNow());
+    this.#retention = pass.catch(() => undefined);
+    return pass;
+  }
+
+  async #retainNow(): Promise<RetentionResult> {
     const { retentionMaxAgeMs: maxAgeMs, retentionMaxBytes: maxBytes } = this.options;
     const result = { segmentsDeleted: 0, runsDropped: 0, bytesFreed: 0 };
     if (maxAgeMs === null && maxBytes === null) return result;
     const cutoffMs = maxAgeMs === null ? Number.NEGATIVE_INFINITY : Date.now() - maxAgeMs;
     let totalBytes = 0;
     for (const segment of this.#segments.values()) totalBytes += segment.size;
+    // Oldest first, in groups: a run is only ever dropped whole, so a segment goes together with every
+    // later segment its runs reach. The first group that must stay (or holds an open run) stops it.
+    let group: SegmentState[] = [];
+    let horizon = 0;
     for (const segment of [...this.#segments.values()].sort((a, b) => a.id - b.id)) {
       if (segment === this.#active) break;
-      const expired = maxAgeMs !== null && [...segment.runs].every((run) => endedBefore(run, cutoffMs));
+      if (![...segment.runs].every(isSettled)) break;
+      group.push(segment);
+      for (const run of segment.runs) horizon = Math.max(horizon, ...run.segments);
+      if (horizon > segment.id) continue;
+      const runs = group.flatMap((member) => [...member.runs]);
+      const expired = maxAgeMs !== null && runs.every((run) => endedBefore(run, cutoffMs));
       const oversize = maxBytes !== null && totalBytes > maxBytes;
-      // Oldest first, stopping at the first segment that must stay: a run is only ever dropped whole.
-      if (!(expired || oversize) || ![...segment.runs].every((run) => wholeRunEndsIn(run, segment.id))) break;
-      await this.#deleteSegment(segment);
-      totalBytes -= segment.size;
-      result.segmentsDeleted++;
-      result.runsDropped += segment.runs.size;
-      result.bytesFreed += segment.size;
+      if (!(expired || oversize)) break;
+      for (const member of group) {
+        await this.#deleteSegment(member);
+        totalBytes -= member.size;
+        result.segmentsDeleted++;
+        result.bytesFreed += member.size;
+      }
+      result.runsDropped += new Set(runs).size;
+      group = [];
     }
     if (result.segmentsDeleted > 0) this.#log.info(result, 'journal retention applied');
     return result;
@@ -300,6 +321,7 @@ export class FileJournal<E extends JournalEvent = JournalEvent> implements Journ
   async #shutdown(): Promise<void> {
     this.#state = 'closing';
     while (this.#flushing !== undefined) await this.#flushing;
+    await this.#retention;
     const handles: Promise<FileHandle>[] = [];
     for (const segment of this.#segments.values()) {
       if (segment.reader !== undefined) handles.push(segment.reader);
@@ -361,7 +383,7 @@ export class FileJournal<E extends JournalEvent = JournalEvent> implements Journ
       // Let every append of this turn of the event loop join the first batch.
       await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0);
+        const batch = this.#takeBatch();
         try {
           await this.#writeBatch(batch);
         } catch (err) {
@@ -376,10 +398,26 @@ export class FileJournal<E extends JournalEvent = JournalEvent> implements Journ
     }
   }
 
+  /** The oldest queued appends, up to one segment's worth of bytes (at least one append). */
+  #takeBatch(): PendingAppend[] {
+    const capBytes = Math.min(this.options.segmentMaxBytes, maxBatchBytes);
+    let bytes = 0;
+    let count = 0;
+    for (const item of this.#queue) {
+      if (count > 0 && bytes + item.frame.length > capBytes) break;
+      bytes += item.frame.length;
+      count++;
+    }
+    return this.#queue.splice(0, count);
+  }
+
   async #writeBatch(batch: readonly PendingAppend[]): Promise<void> {
     if (this.#active === undefined || this.#writer === undefined || this.#active.size >= this.options.segmentMaxBytes) {
       await this.#startSegment();
-      if (this.options.retentionMaxAgeMs !== null || this.options.retentionMaxBytes !== null) await this.#retain();
+      if (this.options.retentionMaxAgeMs !== null || this.options.retentionMaxBytes !== null) {
+        // A failed retention pass must not fail the appends: it is retried at the next roll.
+        await this.#retain().catch((err: unknown) => this.#log.warn({ err }, 'journal retention failed'));
+      }
     }
     const segment = this.#active as SegmentState;
     const writer = this.#writer as FileHandle;
@@ -489,13 +527,15 @@ export class FileJournal<E extends JournalEvent = JournalEvent> implements Journ
     }
     const scan = scanSegment(buffer, this.options.maxEventBytes);
     for (const range of scan.damaged) {
-      if (newest && range.atTail) {
-        await this.#truncate(segment, range.offset, range.bytes);
-        continue;
+      // Only an INCOMPLETE final record is a torn write; a complete one failing its CRC is damage.
+      const tornAt = newest && range.atTail ? tornTailOffset(buffer, range.offset) : undefined;
+      const damagedEnd = tornAt ?? range.offset + range.bytes;
+      if (damagedEnd > range.offset) {
+        const owner = attribute(buffer, range.offset);
+        this.#damaged.push({ segment: id, offset: range.offset, bytes: damagedEnd - range.offset, runId: owner?.runId ?? null, seq: owner?.seq ?? 0 });
+        this.#log.error({ segment: segmentName(id), offset: range.offset, bytes: damagedEnd - range.offset, runId: owner?.runId, seq: owner?.seq }, 'journal damaged record found');
       }
-      const owner = attribute(buffer, range.offset);
-      this.#damaged.push({ segment: id, offset: range.offset, bytes: range.bytes, runId: owner?.runId ?? null, seq: owner?.seq ?? 0 });
-      this.#log.error({ segment: segmentName(id), offset: range.offset, bytes: range.bytes, runId: owner?.runId, seq: owner?.seq }, 'journal damaged record found');
+      if (tornAt !== undefined && tornAt < buffer.length) await this.#truncate(segment, tornAt, buffer.length - tornAt);
     }
     let indexed = 0;
     for (const frame of scan.frames) {
@@ -679,6 +719,28 @@ function parseRecord(payload: Buffer): JournalRecord | undefined {
   return ok ? (value as JournalRecord) : undefined;
 }
 
+/**
+ * Where the torn write in the damaged tail starting at `offset` begins (the file length when there is
+ * none). A crash mid-append leaves a PREFIX of a frame: fewer than 12 header bytes, or a payload
+ * shorter than the declared length (or zeros the file system padded in). A complete frame whose CRC
+ * fails was written whole and altered later: it is damage to report, never to truncate. So is a
+ * "short" frame whose bytes still parse as a whole record (an altered length field).
+ */
+function tornTailOffset(buffer: Buffer, offset: number): number {
+  let at = offset;
+  while (at < buffer.length) {
+    const rest = buffer.subarray(at);
+    if (rest.every((byte) => byte === 0)) return at;
+    const magicBytes = Math.min(frameMagic.length, rest.length);
+    if (!rest.subarray(0, magicBytes).equals(frameMagic.subarray(0, magicBytes))) return buffer.length;
+    if (rest.length < frameHeaderBytes) return at;
+    const end = frameHeaderBytes + rest.readUInt32LE(4);
+    if (end > rest.length) return parseRecord(rest.subarray(frameHeaderBytes)) === undefined ? at : buffer.length;
+    at += end;
+  }
+  return buffer.length;
+}
+
 /** Best effort: the run and seq a damaged frame claims, when its header and JSON still read. */
 function attribute(buffer: Buffer, offset: number): { runId: string; seq: number } | undefined {
   if (buffer.compare(frameMagic, 0, frameMagic.length, offset, offset + frameMagic.length) !== 0 || offset + frameHeaderBytes > buffer.length) return undefined;
@@ -713,8 +775,8 @@ function endedBefore(run: RunState, cutoffMs: number): boolean {
   return ended && Number.isFinite(endMs) && endMs < cutoffMs;
 }
 
-function wholeRunEndsIn(run: RunState, segmentId: number): boolean {
-  const ended = run.terminal !== undefined || run.damagedAtSeq !== undefined;
-  const settled = run.pendingSeq === run.locations.length || run.damagedAtSeq !== undefined;
-  return ended && settled && Math.max(...run.segments) <= segmentId;
+/** Ended (or damaged) with nothing still on its way to disk: retention may drop it. */
+function isSettled(run: RunState): boolean {
+  if (run.damagedAtSeq !== undefined) return true;
+  return run.terminal !== undefined && run.pendingSeq === run.locations.length;
 }

@@ -41,7 +41,8 @@ const pageEvents = 512;
  * run.started are).
  */
 export async function* exportRunLines(source: ExportSource, runId: string, totals: { readonly lastSeq: number; readonly lastHash: string }): AsyncGenerator<string> {
-  let page = await source.readRecords(runId, 0, pageEvents);
+  // Events appended while the export runs are left out: the header already fixed the count.
+  let page = await source.readRecords(runId, 0, Math.min(pageEvents, totals.lastSeq));
   const header: ExportHeader = {
     format: exportFormat,
     version: exportFormatVersion,
@@ -61,7 +62,7 @@ export async function* exportRunLines(source: ExportSource, runId: string, total
     for (const record of page) yield `${JSON.stringify(record)}\n`;
     after = page[page.length - 1]?.seq ?? after;
     if (after >= totals.lastSeq) break;
-    page = await source.readRecords(runId, after, pageEvents);
+    page = await source.readRecords(runId, after, Math.min(pageEvents, totals.lastSeq - after));
   }
 }
 

@@ -50,6 +50,12 @@ export interface RunsStartParams {
   readonly limits?: RequestedLimits;
   /** Subscribe this connection to the run's events. @default true */
   readonly subscribe?: boolean;
+  /**
+   * Capability names ad-hoc code declares it will call (`http.fetch`, `kv.get`, ...). The policy sees
+   * them as `workflow.declaredCapabilities`; the default policy denies calls to anything undeclared.
+   * @default []
+   */
+  readonly capabilities?: readonly string[];
 }
 export interface RunsStartResult {
   readonly runId: string;
@@ -126,6 +132,29 @@ export interface PoolStatus {
   readonly [key: string]: unknown;
 }
 
+/** A policy problem that kept a revision from loading (a Rego diagnostic, a bad data file, ...). */
+export interface PolicyProblemInfo {
+  readonly code: string;
+  readonly message: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly col?: number;
+  /** Human rendering, with the source line and a caret for Rego diagnostics. */
+  readonly text: string;
+}
+
+/** The policy engine's state in daemon.status. */
+export interface PolicyStatusInfo {
+  /** Content digest of the revision in force; null when none loaded (every decision denies). */
+  readonly revision: string | null;
+  readonly loadedAt: string | null;
+  readonly source: 'rego' | 'bundle' | null;
+  readonly entrypoints: readonly string[];
+  readonly watching: boolean;
+  /** The last reload that failed, when it is newer than the revision in force. */
+  readonly lastError?: { readonly revision: string; readonly at: string; readonly diagnostics: readonly PolicyProblemInfo[] };
+}
+
 export interface DaemonStatusResult {
   readonly version: string;
   readonly uptimeMs: number;
@@ -133,7 +162,9 @@ export interface DaemonStatusResult {
   readonly runs: Readonly<Record<RunStatus, number>>;
   readonly pool: PoolStatus;
   readonly connections: number;
+  /** Same as `policy.revision`. */
   readonly policyRevision: string | null;
+  readonly policy: PolicyStatusInfo;
 }
 
 export interface SessionAuthenticateParams {
@@ -166,8 +197,58 @@ interface RunEventBase<T extends string, D> {
   readonly data: D;
 }
 
+/** `run.accepted` data. */
+export interface RunAcceptedData {
+  readonly principal: string;
+  readonly source: string;
+  /** What the run declared it will call. */
+  readonly capabilities?: readonly string[];
+  /** The admission decision (`aiws/admission/decision`) that let the run in. */
+  readonly admission?: { readonly decisionId: string; readonly policyRevision: string | null; readonly reasons: readonly string[] };
+}
+
+/** `capability.requested` data: the call as the guest made it (secret references, never values). */
+export interface CapabilityRequestedData {
+  /** Per run, 1-based, in the order the guest made its calls. */
+  readonly callId: number;
+  readonly name: string;
+  /** Capped with its digest when large (`{ $capped: { bytes, sha256, limitBytes }, preview }`). */
+  readonly args: unknown;
+}
+
+/** `policy.decision` data: one decision about a call (or a follow-up such as an http redirect). */
+export interface PolicyDecisionData {
+  readonly callId: number;
+  readonly allow: boolean;
+  readonly reasons: readonly string[];
+  readonly policyRevision: string | null;
+  readonly decisionId: string;
+  readonly durationUs: number;
+  /** Keys of the decision object other than allow/reasons. */
+  readonly obligations?: Readonly<Record<string, unknown>>;
+  /** Set when the decision is about a follow-up the capability asked for (an http redirect). */
+  readonly followUp?: { readonly name: string; readonly args: unknown };
+}
+
+/** `capability.completed` data. */
+export interface CapabilityCompletedData {
+  readonly callId: number;
+  /** Secret values redacted; capped with its digest when large. */
+  readonly result: unknown;
+}
+
+/** `capability.failed` data. */
+export interface CapabilityFailedData {
+  readonly callId: number;
+  readonly error: { readonly code: string; readonly message: string };
+}
+
 export type RunEvent =
-  | RunEventBase<'run.accepted', { readonly principal: string; readonly source: string }>
+  | RunEventBase<'run.accepted', RunAcceptedData>
+  | RunEventBase<'capability.requested', CapabilityRequestedData>
+  | RunEventBase<'policy.decision', PolicyDecisionData>
+  | RunEventBase<'capability.completed', CapabilityCompletedData>
+  | RunEventBase<'capability.failed', CapabilityFailedData>
   | RunEventBase<'run.started', { readonly warm?: boolean }>
   | RunEventBase<'log', { readonly level: string; readonly message: string; readonly fields?: Readonly<Record<string, unknown>> }>
   | RunEventBase<'run.completed', { readonly output: unknown; readonly cpuMs?: number; readonly wallMs?: number }>

@@ -16,6 +16,11 @@ export interface LoadCompiledPolicyOptions {
   readonly builtins?: Readonly<Record<string, CustomBuiltin>>;
   /** Initial WASM memory, in 64 KiB pages. @default 5 (the SDK's default) */
   readonly initialMemoryPages?: number;
+  /**
+   * Let an error in a JavaScript builtin abort the evaluation (OPA's `strict-builtin-errors`)
+   * instead of making the call undefined. @default false
+   */
+  readonly strictBuiltinErrors?: boolean;
 }
 
 /** aiws's JavaScript implementations of the builtins that are not compiled into modules. */
@@ -25,7 +30,7 @@ export function jsBuiltinTable(): Record<string, CustomBuiltin> {
 
 /** Loads a compiled module with the unmodified SDK, wiring aiws's JavaScript builtins. */
 export async function loadCompiledPolicy(wasm: Uint8Array, options: LoadCompiledPolicyOptions = {}): Promise<LoadedPolicy> {
-  const custom = wrapJsBuiltins({ ...jsBuiltinTable(), ...(options.builtins ?? {}) });
+  const custom = wrapJsBuiltins({ ...jsBuiltinTable(), ...(options.builtins ?? {}) }, { strict: options.strictBuiltinErrors === true });
   return loadPolicy(wasm, options.initialMemoryPages ?? 5, custom);
 }
 

@@ -30,8 +30,30 @@ export interface SandboxRunRequest {
   /** JSON input handed to the default export. */
   readonly input: unknown;
   readonly limits: RunLimits;
-  /** Seed for the guest's deterministic randomness (journal issue); random when absent. */
+  /**
+   * Seed of the guest's `Math.random` and `crypto` (at most 256 characters). When absent the sandbox
+   * picks a random one and reports it in `onStarted` and `stats.seed`, so it can be recorded. (Journal issue.)
+   */
   readonly seed?: string;
+  /**
+   * Guest time at the start of the run, in ms since the epoch (an integer): what `Date.now()` returns
+   * before any timer has fired. When absent the sandbox takes the real time and reports it in
+   * `onStarted` and `stats.clockStartMs`. (Additive; journal issue.)
+   */
+  readonly clockStartMs?: number;
+  /**
+   * Replay mode: timers fire without waiting in real time (guest time still advances by their
+   * delays), so a replay of a run that slept for minutes takes milliseconds. (Additive.) @default false
+   */
+  readonly replay?: boolean;
+}
+
+/** The inputs that, with the code, input and capability results, determine everything a run observes. */
+export interface SandboxRunDeterminism {
+  /** The seed actually used (the request's, or the one the sandbox picked). */
+  readonly seed: string;
+  /** The clock start actually used, in ms since the epoch. */
+  readonly clockStartMs: number;
 }
 
 export type GuestLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -54,8 +76,11 @@ export interface GuestCall {
 export interface SandboxRunHooks {
   /** Aborting cancels the run: it settles as `cancelled` within 100 ms. */
   readonly signal?: AbortSignal;
-  /** The isolate is ready and the default export is about to be called. */
-  onStarted?(): void;
+  /**
+   * The isolate is ready and the workflow is about to be evaluated. `started` carries the seed and
+   * clock start in use (additive: a handler may ignore it).
+   */
+  onStarted?(started: SandboxRunDeterminism & { readonly warm: boolean }): void;
   onLog(entry: GuestLogEntry): void;
   /**
    * Serves a capability call. Resolve with a JSON result; reject with a DaemonError, whose code and
@@ -71,6 +96,10 @@ export interface SandboxRunStats {
   readonly warm: boolean;
   /** Which run of its isolate this was (1 = a fresh isolate); shows reuse and recycling. (Additive.) */
   readonly isolateRuns?: number;
+  /** The seed in use (see SandboxRunRequest.seed). (Additive; always set by createSandbox's sandbox.) */
+  readonly seed?: string;
+  /** The clock start in use (see SandboxRunRequest.clockStartMs). (Additive; always set likewise.) */
+  readonly clockStartMs?: number;
 }
 
 export interface SandboxFailure {

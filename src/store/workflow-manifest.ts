@@ -9,7 +9,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { DaemonError } from '../errors/index.ts';
 import { createStoreAjv, loadSchema, violationsOf } from './schema-validation.ts';
 
@@ -104,10 +104,11 @@ export const manifestFileName = 'workflow.yaml';
  * Returns `undefined` (and adds problems) when the text does not parse.
  */
 export function parseYamlFile(text: string, file: string, problems: ManifestProblem[]): unknown {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true, lineCounter });
   if (document.errors.length > 0) {
     for (const error of document.errors) {
-      const where = error.linePos?.[0];
+      const where = lineCounter.linePos(error.pos[0]);
       problems.push({ file, pointer: '', message: `${error.message.split('\n')[0]}${where === undefined ? '' : ` (line ${where.line}, column ${where.col})`}` });
     }
     return undefined;

@@ -4,6 +4,7 @@
  * - `check <dir|files...>` prints diagnostics (with the source line and a caret) and fails on errors.
  * - `eval -d <dir|file>... [-i input.json] '<query>'` prints the result like `opa eval -f json`.
  * - `build <dir> -e <entrypoint>... -o bundle.tar.gz` writes an OPA bundle with /policy.wasm.
+ * - `test <dir|files...> [-r regex]` runs the `test_` rules like `opa test` (src/rego/testing).
  *
  * Data files: a `.json`/`.yaml` file found under a directory given with `-d` (or to `build`) is data
  * at its directory's path (`dir/a/b/data.json` is `data.a.b`); a data file named directly is data

@@ -1,13 +1,14 @@
 /**
  * Crypto builtins over `node:crypto`: digests, HMACs, constant-time comparison, and X.509 parsing
- * (`crypto.x509.parse_certificates`, `parse_and_verify_certificates`, `parse_certificate_request`,
+ * (`crypto.x509.parse_certificates`, `parse_and_verify_certificates`, `parse_certificate_request` (own DER reader),
  * `parse_rsa_private_key`, `crypto.parse_private_keys`, `parse_keypair`).
  *
  * OPA returns Go's `x509.Certificate` marshalled to JSON; aiws returns the commonly used subset of
  * those fields under the same names (`Subject.CommonName`, `DNSNames`, `NotAfter`, `IsCA`, ...).
  */
-import { createHash, createHmac, createPrivateKey, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, timingSafeEqual, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { builtinError } from './builtin-error.ts';
+import { children, oidText, readDer } from './der.ts';
 import type { JsBuiltinTable } from './js-builtin.ts';
 import { defineBuiltin } from './js-builtin.ts';
 import type { JsonObject, JsonValue } from './value.ts';
@@ -117,6 +118,7 @@ function certificateJson(cert: X509Certificate): JsonObject {
     EmailAddresses: altNames(cert, 'email'),
     IPAddresses: altNames(cert, 'IP Address'),
     URIs: altNames(cert, 'URI'),
+    URIStrings: altNames(cert, 'URI'),
     PublicKeyAlgorithm: publicKeyAlgorithms[cert.publicKey.asymmetricKeyType ?? ''] ?? 0,
   };
 }
@@ -133,14 +135,82 @@ export function parseCertificates(name: string, input: string): X509Certificate[
   }
 }
 
-function verifyChain(certs: X509Certificate[]): boolean {
-  if (certs.length < 2) return false;
-  for (let i = 0; i < certs.length - 1; i++) {
-    if (!certs[i]!.checkIssued(certs[i + 1]!) || !certs[i]!.verify(certs[i + 1]!.publicKey)) return false;
+/**
+ * OPA's chain order: the first certificate is the trusted root, the last the leaf, those between
+ * intermediates. Valid when each certificate is issued and signed by the one before it, the root is
+ * self-signed, and all are within their validity period now. Returns the chain leaf first.
+ */
+function verifyChain(certs: X509Certificate[]): X509Certificate[] | undefined {
+  if (certs.length < 2) return undefined;
+  const root = certs[0]!;
+  if (!root.checkIssued(root) || !root.verify(root.publicKey)) return undefined;
+  for (let i = 1; i < certs.length; i++) {
+    if (!certs[i]!.checkIssued(certs[i - 1]!) || !certs[i]!.verify(certs[i - 1]!.publicKey)) return undefined;
   }
-  const root = certs[certs.length - 1]!;
   const now = Date.now();
-  return root.checkIssued(root) && certs.every((c) => new Date(c.validFrom).getTime() <= now && now <= new Date(c.validTo).getTime());
+  if (!certs.every((c) => new Date(c.validFrom).getTime() <= now && now <= new Date(c.validTo).getTime())) return undefined;
+  return [...certs].reverse();
+}
+
+const nameOids: Record<string, string> = {
+  '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.9': 'street',
+  '2.5.4.17': 'postalCode', '2.5.4.5': 'serialNumber',
+};
+
+/**
+ * The subset of Go's `x509.CertificateRequest` aiws reports: `Raw`, `Version`, `Subject`, `DNSNames`,
+ * `EmailAddresses`, `IPAddresses`, `URIs`, `PublicKeyAlgorithm`; the request's signature is checked.
+ */
+function parseCsr(input: string): JsonObject {
+  const name = 'crypto.x509.parse_certificate_request';
+  const blocks = pemBlocks(input) ?? pemBlocks(Buffer.from(input, 'base64').toString('latin1'));
+  const der = blocks?.find((b) => b.type === 'CERTIFICATE REQUEST' || b.type === 'NEW CERTIFICATE REQUEST')?.der ?? Buffer.from(input, 'base64');
+  try {
+    const [info, , signature] = children(readDer(der));
+    const [version, subject, spki, attributes] = children(info!);
+    const lines: string[] = [];
+    for (const rdn of children(subject!)) {
+      for (const atv of children(rdn)) {
+        const [oid, value] = children(atv);
+        const key = nameOids[oidText(oid!.body)];
+        if (key !== undefined) lines.push(`${key}=${value!.body.toString('utf8')}`);
+      }
+    }
+    const publicKey = createPublicKey({ key: spki!.raw, format: 'der', type: 'spki' });
+    const alt: Record<string, string[]> = {};
+    for (const attr of attributes === undefined ? [] : children(attributes)) {
+      const [oid, values] = children(attr);
+      if (oidText(oid!.body) !== '1.2.840.113549.1.9.14') continue;
+      for (const ext of children(children(values!)[0]!)) {
+        const parts = children(ext);
+        if (oidText(parts[0]!.body) !== '2.5.29.17') continue;
+        for (const gn of children(readDer(parts[parts.length - 1]!.body))) {
+          const kind = { 0x82: 'DNS', 0x81: 'email', 0x86: 'URI', 0x87: 'IP Address' }[gn.tag];
+          if (kind === undefined) continue;
+          const text = kind === 'IP Address' ? [...gn.body].join('.') : gn.body.toString('utf8');
+          (alt[kind] ??= []).push(text);
+        }
+      }
+    }
+    const algorithm = children(children(readDer(der))[1]!)[0]!;
+    const hash = ({ '1.2.840.10045.4.3.2': 'sha256', '1.2.840.10045.4.3.3': 'sha384', '1.2.840.10045.4.3.4': 'sha512', '1.2.840.113549.1.1.11': 'sha256', '1.2.840.113549.1.1.12': 'sha384', '1.2.840.113549.1.1.13': 'sha512', '1.2.840.113549.1.1.5': 'sha1' } as Record<string, string>)[oidText(algorithm.body)];
+    if (hash !== undefined && !cryptoVerify(hash, info!.raw, publicKey, signature!.body.subarray(1))) {
+      throw builtinError(name, 'x509: ECDSA verification failure');
+    }
+    return {
+      Raw: der.toString('base64'),
+      Version: version!.body[0] ?? 0,
+      Subject: pkixName(lines.join('\n')),
+      DNSNames: alt['DNS'] ?? null,
+      EmailAddresses: alt['email'] ?? null,
+      IPAddresses: alt['IP Address'] ?? null,
+      URIs: alt['URI'] ?? null,
+      PublicKeyAlgorithm: publicKeyAlgorithms[publicKey.asymmetricKeyType ?? ''] ?? 0,
+    };
+  } catch (err) {
+    if (err instanceof Error && err.name === 'BuiltinError') throw err;
+    throw builtinError(name, 'asn1: structure error: failed to parse certificate request', err);
+  }
 }
 
 function privateKeyJson(name: string, pem: string): JsonObject {
@@ -179,16 +249,26 @@ export const cryptoBuiltins: JsBuiltinTable = {
     } catch {
       return [false, []];
     }
-    // OPA lists the leaf first and the root last; a chain that does not verify yields [false, []].
-    return verifyChain(certs) ? [true, certs.map(certificateJson)] : [false, []];
+    const chain = verifyChain(certs);
+    return chain === undefined ? [false, []] : [true, chain.map(certificateJson)];
   }),
-  'crypto.x509.parse_certificate_request': defineBuiltin('crypto.x509.parse_certificate_request', () => {
-    throw builtinError('crypto.x509.parse_certificate_request', 'not supported by aiws: node:crypto cannot parse certificate requests');
-  }),
+  'crypto.x509.parse_certificate_request': defineBuiltin('crypto.x509.parse_certificate_request', (s) => parseCsr(s as string)),
   'crypto.x509.parse_rsa_private_key': defineBuiltin('crypto.x509.parse_rsa_private_key', (s) => {
     const jwk = privateKeyJson('crypto.x509.parse_rsa_private_key', decodeMaybeBase64(s as string));
     if (jwk['kty'] !== 'RSA') throw builtinError('crypto.x509.parse_rsa_private_key', 'PEM data does not contain an RSA private key');
     return jwk;
+  }),
+  'crypto.x509.parse_keypair': defineBuiltin('crypto.x509.parse_keypair', (certText, keyText) => {
+    const name = 'crypto.x509.parse_keypair';
+    const certs = parseCertificates(name, decodeMaybeBase64(certText as string));
+    const key = privateKeyJson(name, decodeMaybeBase64(keyText as string));
+    const leafKey = certs[0]!.publicKey.export({ format: 'jwk' }) as JsonObject;
+    // Go's tls.X509KeyPair refuses a key that does not belong to the first certificate.
+    if (leafKey['n'] !== key['n'] || leafKey['x'] !== key['x'] || leafKey['y'] !== key['y']) {
+      throw builtinError(name, 'tls: private key does not match public key');
+    }
+    // Go's tls.Certificate: DER certificates (base64 in JSON) and the private key.
+    return { Certificate: certs.map((c) => c.raw.toString('base64')), PrivateKey: key, Leaf: certificateJson(certs[0]!) };
   }),
   'crypto.parse_private_keys': defineBuiltin('crypto.parse_private_keys', (s) => {
     const text = s as string;

@@ -10,7 +10,7 @@ import type { JsBuiltinTable } from './js-builtin.ts';
 import { defineBuiltin } from './js-builtin.ts';
 import { intOperand } from './operands.ts';
 import type { JsonObject, JsonValue } from './value.ts';
-import { isObject, objectKeyOf, toSet, typeNameOf, valuesEqual } from './value.ts';
+import { compareValues, isObject, objectKeyOf, toSet, typeNameOf, valuesEqual } from './value.ts';
 
 function lookup(value: JsonValue, key: JsonValue): JsonValue | undefined {
   if (isObject(value)) {
@@ -45,13 +45,29 @@ function arraySubset(sup: JsonValue[], sub: JsonValue[]): boolean {
   return false;
 }
 
+/** True when `items` is in OPA's set order without duplicates: how a set arrives through JSON. */
+function looksLikeSet(items: JsonValue[]): boolean {
+  return items.every((x, i) => i === 0 || compareValues(items[i - 1]!, x) < 0);
+}
+
+/**
+ * Arrays: `sub` must appear contiguously in `sup`. Sets arrive as arrays, so when that fails and
+ * `sub` is sorted without duplicates (the form a set arrives in), membership of every element is
+ * accepted instead (OPA's set ⊆ set and set ⊆ array cases). A genuine sorted array that appears
+ * only non-contiguously is then wrongly accepted: see README.
+ */
+function collectionSubset(sup: JsonValue[], sub: JsonValue[]): boolean {
+  if (arraySubset(sup, sub)) return true;
+  return looksLikeSet(sub) && sub.every((x) => sup.some((y) => valuesEqual(x, y)));
+}
+
 function objectSubset(sup: JsonObject, sub: JsonObject): boolean {
   return Object.entries(sub).every(([k, v]) => {
     if (!Object.hasOwn(sup, k)) return false;
     const s = sup[k]!;
     if (valuesEqual(s, v)) return true;
     if (isObject(s) && isObject(v)) return objectSubset(s, v);
-    if (Array.isArray(s) && Array.isArray(v)) return arraySubset(s, v);
+    if (Array.isArray(s) && Array.isArray(v)) return collectionSubset(s, v);
     return false;
   });
 }
@@ -91,7 +107,7 @@ export const objectBuiltins: JsBuiltinTable = {
   }),
   'object.subset': defineBuiltin('object.subset', (sup, sub) => {
     if (isObject(sup!) && isObject(sub!)) return objectSubset(sup, sub);
-    if (Array.isArray(sup) && Array.isArray(sub)) return arraySubset(sup, sub);
+    if (Array.isArray(sup) && Array.isArray(sub)) return collectionSubset(sup, sub);
     throw typeError('object.subset', 'both arguments object.subset must be of the same type or array and set');
   }),
   'array.concat': defineBuiltin('array.concat', (a, b) => [...(a as JsonValue[]), ...(b as JsonValue[])]),

@@ -44,6 +44,8 @@ export interface CompileResult {
   readonly policy?: ir.Policy;
 }
 
+const COMPILER_SPAN: ast.Span = { file: '<compiler>', start: { line: 1, col: 1, offset: 0 }, end: { line: 1, col: 1, offset: 0 } };
+
 const PATH_ENTRYPOINT = /^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** True when an entrypoint string names a rule path (`a/b/c`) rather than a query. */
@@ -90,23 +92,33 @@ export function compileEntrypoints(options: Omit<CompileOptions, 'entrypoints'> 
   const modules = parseModules(options.modules, diagnostics);
   if (!hasErrors(diagnostics)) {
     const checkOptions = { customBuiltins: options.customBuiltins ?? {}, allowTestBuiltins: options.allowTestBuiltins === true };
-    diagnostics.push(...checkModules(modules, checkOptions));
-    for (const e of entrypoints) if (e.kind === 'query') diagnostics.push(...checkQuery(e.checkAs ?? e.query, modules, checkOptions));
+    try {
+      diagnostics.push(...checkModules(modules, checkOptions));
+      for (const e of entrypoints) if (e.kind === 'query') diagnostics.push(...checkQuery(e.checkAs ?? e.query, modules, checkOptions));
+    } catch (err) {
+      diagnostics.push(createDiagnostic('REGO3001', COMPILER_SPAN, `Internal compiler error in the checks: ${err instanceof Error ? err.message : String(err)}`));
+    }
   }
   const ids: Record<string, number> = {};
   entrypoints.forEach(({ name }, i) => {
     ids[name] = i;
   });
   if (hasErrors(diagnostics)) return { entrypoints: ids, diagnostics: sortDiagnostics(diagnostics) };
-  const planned = planPolicy(modules, entrypoints, options.customBuiltins ?? {});
+  let planned: ReturnType<typeof planPolicy>;
+  try {
+    planned = planPolicy(modules, entrypoints, options.customBuiltins ?? {});
+  } catch (err) {
+    // A planner bug must not take the caller down: report it like any other compile failure.
+    diagnostics.push(createDiagnostic('REGO3001', COMPILER_SPAN, `Internal compiler error: ${err instanceof Error ? err.message : String(err)}`));
+    return { entrypoints: ids, diagnostics: sortDiagnostics(diagnostics) };
+  }
   diagnostics.push(...planned.diagnostics);
   if (!planned.policy || hasErrors(diagnostics)) return { entrypoints: ids, diagnostics: sortDiagnostics(diagnostics) };
   try {
     const wasm = emitWasm(planned.policy);
     return { wasm, entrypoints: ids, diagnostics: sortDiagnostics(diagnostics), policy: planned.policy };
   } catch (err) {
-    const span = { file: '<compiler>', start: { line: 1, col: 1, offset: 0 }, end: { line: 1, col: 1, offset: 0 } };
-    diagnostics.push(createDiagnostic('REGO3002', span, `Cannot generate code: ${err instanceof Error ? err.message : String(err)}`));
+    diagnostics.push(createDiagnostic('REGO3002', COMPILER_SPAN, `Cannot generate code: ${err instanceof Error ? err.message : String(err)}`));
     return { entrypoints: ids, diagnostics: sortDiagnostics(diagnostics), policy: planned.policy };
   }
 }

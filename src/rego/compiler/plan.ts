@@ -152,6 +152,7 @@ export class Planner {
   readonly #funcs: ir.Func[] = [];
   readonly #plans: ir.Plan[] = [];
   readonly #rules = new RuleTrie();
+  readonly #hidden = new Map<string, RuleTrie>();
   readonly #funcStack = new FuncStack();
   readonly #mocks = new MockStack();
   #vars = new VarStack(new Map([['input', ir.LOCAL_INPUT], ['data', ir.LOCAL_DATA]]));
@@ -173,9 +174,12 @@ export class Planner {
         continue;
       }
       for (const rule of m.rules) {
-        const node = this.#rules.lookupOrInsert(stringPrefix(rule.ref));
+        const prefix = stringPrefix(rule.ref);
+        const node = this.#rules.lookupOrInsert(prefix);
         node.rules = [...node.descendantRules(), rule];
         node.clearChildren();
+        // Compiler-added functions stay callable even where `with data as …` shadows the tree.
+        if (isHidden(prefix[1] ?? '')) this.#hidden.set(prefix.join('.'), node);
       }
     }
   }
@@ -615,7 +619,7 @@ export class Planner {
       return;
     }
     const mock = this.#mocks.lookup(operator);
-    const node = path !== null ? this.#rules.lookup(path) : null;
+    const node = path !== null ? (this.#hidden.get(path.join('.')) ?? this.#rules.lookup(path)) : null;
     if (mock !== undefined) {
       const declArity = (): number => {
         if (node !== null) return node.arity();
@@ -1046,13 +1050,43 @@ export class Planner {
     this.#planRefRec(ref, 1, iter);
   }
 
-  #planRefRec(ref: readonly Term[], index: number, iter: Iter): void {
+  /**
+   * Plans `ref[index:]` from the last target. With `dataKeys` (walking the base `data` document) an
+   * integer key also matches the object key spelled as that number, as OPA's storage paths do.
+   */
+  #planRefRec(ref: readonly Term[], index: number, iter: Iter, dataKeys = false): void {
     if (ref.length === index) return iter();
-    if (!this.#unseenVars(ref[index]!)) {
-      this.#planDot(ref[index]!, () => this.#planRefRec(ref, index + 1, iter));
+    const key = ref[index]!;
+    if (dataKeys && key.kind === 'number' && /^-?\d+$/.test(key.text)) {
+      this.#planDotDataKey(key.text, () => this.#planRefRec(ref, index + 1, iter, dataKeys));
       return;
     }
-    this.#planScan(ref[index]!, () => this.#planRefRec(ref, index + 1, iter));
+    if (!this.#unseenVars(key)) {
+      this.#planDot(key, () => this.#planRefRec(ref, index + 1, iter, dataKeys));
+      return;
+    }
+    this.#planScan(key, () => this.#planRefRec(ref, index + 1, iter, dataKeys));
+  }
+
+  /** Dot with an integer key into base data: the array index, else the object key of that spelling. */
+  #planDotDataKey(text: string, iter: Iter): void {
+    const source = this.#ltarget;
+    const num = this.#newLocal();
+    this.#append({ type: 'MakeNumberIntStmt', value: BigInt(text), target: num });
+    const target = this.#newLocal();
+    const attempt = (key: ir.Operand): MBlock => ({
+      stmts: [this.#withLoc({ type: 'DotStmt', source, key, target }), this.#withLoc({ type: 'BreakStmt', index: 1 })],
+    });
+    const outer: MBlock = {
+      stmts: [
+        { type: 'BlockStmt', blocks: [attempt(op(num))] },
+        { type: 'BlockStmt', blocks: [attempt(this.#strOp(text))] },
+        this.#withLoc({ type: 'BreakStmt', index: 1 }),
+      ],
+    };
+    this.#append({ type: 'BlockStmt', blocks: [outer] });
+    this.#ltarget = op(target);
+    iter();
   }
 
   #unseenVars(t: Term): boolean {
@@ -1115,13 +1149,13 @@ export class Planner {
             this.#append({ type: 'NotStmt', block: this.#blockWith({ type: 'DotStmt', source: lexclude, key: op(lkey), target: lignore }) });
             this.#planRefData(null, { local: this.#targetLocal(), path: [] }, ref, index + 1, iter);
           });
-        });
+        }, true);
       });
       return;
     }
     this.#ltarget = op(base.local);
     const path = [...base.path, operand];
-    this.#planRefRec(path, 0, () => this.#planRefData(null, { local: this.#targetLocal(), path: [] }, ref, index + 1, iter));
+    this.#planRefRec(path, 0, () => this.#planRefData(null, { local: this.#targetLocal(), path: [] }, ref, index + 1, iter), true);
   }
 
   #planRefDataExtent(virtual: RuleTrie | null, base: BasePtr | null, iter: Iter): void {
@@ -1160,7 +1194,7 @@ export class Planner {
       if (virtual === null) target = this.#targetLocal();
       else this.#append({ type: 'ObjectMergeStmt', a: this.#targetLocal(), b: vtarget, target });
       this.#append({ type: 'BreakStmt', index: 1 });
-    });
+    }, true);
     const inner = this.#curr;
     this.#curr = { stmts: [] };
     this.#append({ type: 'BlockStmt', blocks: [inner] });

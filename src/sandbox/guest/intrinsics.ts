@@ -9,6 +9,7 @@
 export const jsonStringify = JSON.stringify;
 export const jsonParse = JSON.parse;
 export const reflectApply = Reflect.apply;
+export const reflectConstruct = Reflect.construct;
 export const promiseThen = Promise.prototype.then;
 export const promiseResolve = Promise.resolve.bind(Promise);
 export const PromiseCtor = Promise;

@@ -4,19 +4,21 @@
  * Runs inside the isolate, in a fresh context per run; imports nothing from the host. The worker calls
  * `install` before the workflow module is evaluated (so hardening and the seeded Math.random are in
  * place for its top-level code), an entry module calls `ready` once the workflow module, top-level
- * awaits included, has finished evaluating, and the worker calls `deliver` to settle `ctx.call`
- * promises. Everything leaves through one `sink` function that takes only primitives (strings and
+ * awaits included, has finished evaluating, the worker calls `deliver` to settle `ctx.call`
+ * promises and `tick` when the virtual clock asked to be woken (virtual-clock.ts). Everything leaves through one `sink` function that takes only primitives (strings and
  * numbers): no guest object ever reaches the host. The workflow cannot import this module, so `sink`
  * stays out of its reach.
  *
  * Sink messages, in order of emission:
  *   sink('log', level, message, fieldsJson | '')
  *   sink('call', callId, name, argsJson)
+ *   sink('wake', offsetMs, generation)      tick(generation) is due offsetMs after the clock start; -1: none
  *   sink('done', outputJson)
  *   sink('fail', code, message, stack)
  */
 import { createGuestContext, type GuestLogLevel } from './context.ts';
 import { harden } from './harden.ts';
+import { createVirtualClock, type VirtualClock } from './virtual-clock.ts';
 import {
   ErrorCtor, MapCtor, PromiseCtor, RangeErrorCtor, TypeErrorCtor, arrayJoin, jsonParse, mapDelete, mapGet, mapSet,
   isArray, promiseResolve, promiseThen, reflectApply, stringSlice,
@@ -30,6 +32,8 @@ interface RuntimeConfig {
   readonly runId: string;
   readonly filename: string;
   readonly seed: string;
+  /** Guest time at the start of the run, in ms since the epoch. */
+  readonly clockStartMs: number;
   readonly maxOutputBytes: number;
 }
 
@@ -51,6 +55,7 @@ interface PendingCall {
 
 let sink: Sink | undefined;
 let config: RuntimeConfig | undefined;
+let clock: VirtualClock | undefined;
 let input: unknown = null;
 let started = false;
 let finished = false;
@@ -67,6 +72,7 @@ function emit(kind: string, a?: string | number, b?: string | number, c?: string
 function finish(kind: 'done' | 'fail', a: string, b?: string, c?: string): void {
   if (finished) return;
   finished = true;
+  clock?.stop();
   if (kind === 'done') emit('done', a);
   else emit('fail', a, b ?? '', c ?? '');
 }
@@ -134,6 +140,7 @@ function call(name: unknown, args: unknown): Promise<unknown> {
   return new PromiseCtor<unknown>((resolve, reject) => {
     reflectApply(mapSet, pending, [callId, { resolve, reject }]);
     emit('call', callId, name, json.json);
+    clock?.reschedule();
   });
 }
 
@@ -154,7 +161,16 @@ export function install(outbound: Sink, configJson: string, inputJson: string): 
   sink = outbound;
   config = jsonParse(configJson) as RuntimeConfig;
   input = jsonParse(inputJson);
-  harden(config.seed);
+  const { filename } = config;
+  clock = createVirtualClock({
+    startMs: config.clockStartMs,
+    idle: () => pending.size === 0,
+    wake: (offsetMs, generation) => {
+      if (!finished) emit('wake', offsetMs, generation);
+    },
+    onError: (error) => fail(error, filename),
+  });
+  harden({ seed: config.seed, clock, onError: (error) => fail(error, filename) });
   Object.defineProperty(globalThis, 'console', { value: Object.freeze(ctxConsole), writable: true, configurable: true, enumerable: false });
 }
 
@@ -211,4 +227,10 @@ export function deliver(callId: number, ok: boolean, a: string, b: string, c: st
   reflectApply(mapDelete, pending, [callId]);
   if (ok) entry.resolve(jsonParse(a));
   else entry.reject(callError(a, b, c));
+  clock?.reschedule();
+}
+
+/** Called by the worker when the wake `generation` is due: fires the next timer if the guest is idle. */
+export function tick(generation: number): void {
+  clock?.tick(generation);
 }

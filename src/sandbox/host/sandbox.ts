@@ -9,10 +9,11 @@
  *   running ──close()──▶ closing (no new runs; waits for active runs) ──▶ closed
  *      └──────────────────────destroy()──────────────────────────────────────┘
  */
+import { randomBytes } from 'node:crypto';
 import { DaemonError, isDaemonError, isErrorCode } from '../../errors/index.ts';
 import { createSilentLogger, type Logger } from '../../log/index.ts';
 import type {
-  GuestLogEntry, Sandbox, SandboxFailure, SandboxOptions, SandboxOutcome, SandboxRunHooks, SandboxRunRequest,
+  GuestLogEntry, Sandbox, SandboxFailure, SandboxRunDeterminism, SandboxOptions, SandboxOutcome, SandboxRunHooks, SandboxRunRequest,
   SandboxRunStats, SandboxStatus,
 } from '../types.ts';
 import { wireLimits, type FromWorker, type RunMessage, type WorkerOutcome } from '../worker/protocol.ts';
@@ -34,6 +35,10 @@ const workerStopGraceMs = 2000;
 /** A worker that dies before it is ready is forked again after this pause (no crash loop). */
 const restartBackoffMs = 1000;
 const workerHeapMb = 1024;
+/** Longest seed a request may carry. */
+const maxSeedChars = 256;
+/** ECMAScript's time value range: a clock start beyond it would make `new Date()` invalid. */
+const maxTimeValueMs = 8.64e15;
 
 type SandboxState = 'running' | 'closing' | 'closed';
 
@@ -118,7 +123,13 @@ export class ProcessSandbox implements Sandbox {
       return Promise.reject(new DaemonError('DAEMON_CLOSED', `Cannot run "${request.runId}": the sandbox is ${this.#state}`));
     }
     const startedAt = performance.now();
-    if (hooks.signal?.aborted) return Promise.resolve({ status: 'cancelled', stats: { cpuMs: 0, wallMs: 0, warm: false } });
+    let determinism: SandboxRunDeterminism;
+    try {
+      determinism = resolveDeterminism(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (hooks.signal?.aborted) return Promise.resolve({ status: 'cancelled', stats: { cpuMs: 0, wallMs: 0, warm: false, ...determinism } });
     let inputJson: string;
     try {
       inputJson = JSON.stringify(request.input ?? null);
@@ -128,7 +139,7 @@ export class ProcessSandbox implements Sandbox {
     const id = this.#nextId++;
     const message: RunMessage = {
       type: 'run', id, runId: request.runId, code: request.code, filename: request.filename, inputJson,
-      limits: request.limits, seed: request.seed ?? '',
+      limits: request.limits, seed: determinism.seed, clockStartMs: determinism.clockStartMs, replay: request.replay === true,
     };
     return new Promise<SandboxOutcome>((resolve) => {
       let cancelTimer: NodeJS.Timeout | undefined;
@@ -284,7 +295,7 @@ export class ProcessSandbox implements Sandbox {
     switch (message.type) {
       case 'started':
         run.warm = message.warm;
-        this.#safeHook(run, 'onStarted', () => run.hooks.onStarted?.());
+        this.#safeHook(run, 'onStarted', () => run.hooks.onStarted?.({ seed: run.message.seed, clockStartMs: run.message.clockStartMs, warm: message.warm }));
         return;
       case 'log':
         this.#onLog(run, message.level, message.message, message.fieldsJson);
@@ -354,7 +365,7 @@ export class ProcessSandbox implements Sandbox {
   }
 
   #toOutcome(run: ActiveRun, outcome: WorkerOutcome): SandboxOutcome {
-    const stats: SandboxRunStats = { ...outcome.stats, warm: run.warm || outcome.stats.warm };
+    const stats: SandboxRunStats = { ...outcome.stats, warm: run.warm || outcome.stats.warm, seed: run.message.seed, clockStartMs: run.message.clockStartMs };
     switch (outcome.status) {
       case 'cancelled':
         return { status: 'cancelled', stats };
@@ -420,7 +431,7 @@ export class ProcessSandbox implements Sandbox {
   }
 
   #parentStats(run: ActiveRun): SandboxRunStats {
-    return { cpuMs: 0, wallMs: Math.round(performance.now() - run.startedAt), warm: run.warm };
+    return { cpuMs: 0, wallMs: Math.round(performance.now() - run.startedAt), warm: run.warm, seed: run.message.seed, clockStartMs: run.message.clockStartMs };
   }
 
   #safeHook(run: ActiveRun, hook: string, invoke: () => void): void {
@@ -430,6 +441,21 @@ export class ProcessSandbox implements Sandbox {
       this.#log.error({ runId: run.runId, hook, err: error }, 'sandbox hook threw');
     }
   }
+}
+
+/**
+ * The seed and clock start of a run: the request's, validated, or fresh ones (random seed, real time).
+ * @throws DaemonError INTERNAL when the request carries an unusable value (a caller bug)
+ */
+export function resolveDeterminism(request: Pick<SandboxRunRequest, 'runId' | 'seed' | 'clockStartMs'>): SandboxRunDeterminism {
+  const { runId, seed, clockStartMs } = request;
+  if (seed !== undefined && (typeof seed !== 'string' || seed.length === 0 || seed.length > maxSeedChars)) {
+    throw new DaemonError('INTERNAL', `Cannot run "${runId}": the seed must be a string of 1 to ${maxSeedChars} characters`);
+  }
+  if (clockStartMs !== undefined && (!Number.isSafeInteger(clockStartMs) || Math.abs(clockStartMs) > maxTimeValueMs)) {
+    throw new DaemonError('INTERNAL', `Cannot run "${runId}": clockStartMs must be an integer time value, got ${JSON.stringify(clockStartMs)}`);
+  }
+  return { seed: seed ?? randomBytes(16).toString('hex'), clockStartMs: clockStartMs ?? Date.now() };
 }
 
 /** A DaemonError's details as JSON for the guest, or '' when absent, unserialisable or too large. */

@@ -14,6 +14,12 @@ import type { FromWorker, ToWorker, WorkerOptions } from '../worker/protocol.ts'
 
 const workerEntry = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
 const stderrTailChars = 4096;
+/**
+ * V8 takes the isolates' default time zone and locale from the process environment (ICU reads `TZ`
+ * and `LC_ALL`/`LANG`): fixed here so `new Date().toString()`, `toLocaleString()` and `Intl` defaults
+ * are the same on every host, whatever the daemon's own environment says.
+ */
+const workerEnvironment = { TZ: 'UTC', LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8', LANGUAGE: 'en_US' } as const;
 
 export interface WorkerHandleEvents {
   onMessage(handle: WorkerHandle, message: FromWorker): void;
@@ -60,6 +66,7 @@ export class WorkerHandle {
       execArgv: ['--no-node-snapshot', `--max-old-space-size=${maxOldSpaceMb}`, '--disable-warning=ExperimentalWarning'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
+      env: { ...process.env, ...workerEnvironment },
     });
     this.#child.stderr?.setEncoding('utf8');
     this.#child.stderr?.on('data', (chunk: string) => {

@@ -14,6 +14,8 @@ export interface PreparedContext {
   readonly runtime: ivm.Module;
   readonly install: ivm.Reference;
   readonly deliver: ivm.Reference;
+  /** The runtime's `tick`, called when the guest's virtual clock asked to be woken. */
+  readonly tick: ivm.Reference;
   /** Every handle to release when the run is over. */
   readonly references: readonly { release(): void }[];
 }
@@ -39,8 +41,9 @@ export async function prepareContext(isolate: ivm.Isolate, sources: GuestSources
     await runtime.evaluate();
     const install = (await runtime.namespace.get('install', { reference: true })) as ivm.Reference;
     const deliver = (await runtime.namespace.get('deliver', { reference: true })) as ivm.Reference;
-    references.push(install, deliver);
-    return { context, runtime, install, deliver, references };
+    const tick = (await runtime.namespace.get('tick', { reference: true })) as ivm.Reference;
+    references.push(install, deliver, tick);
+    return { context, runtime, install, deliver, tick, references };
   } catch (error) {
     releaseAll(references);
     throw error;

@@ -2,12 +2,17 @@
  * GuestRun: one workflow run inside one isolate of a worker process.
  *
  * Steps: a fresh context with the guest runtime linked in (prepared ahead by the pool for a warm
- * isolate) and `install`ed (hardening, seeded Math.random, the outbound sink); the workflow compiled
+ * isolate) and `install`ed (hardening, seeded randomness, the virtual clock, the outbound sink); the
+ * workflow compiled
  * as a module (compile errors and imports →
  * WORKFLOW_INVALID); an entry module that imports the workflow and signals readiness; then the guest
  * drives itself and reports through the sink. The worker's watchdog calls `check()` every few
  * milliseconds: CPU over the limit → LIMIT_CPU, wall clock over the limit → LIMIT_WALL, isolate
  * disposed by V8 → LIMIT_MEMORY. A stopped run disposes its isolate, which is never reused.
+ *
+ * Timers: the guest's virtual clock says when it wants a tick (`wake`); in a live run the worker
+ * waits until that much real time has passed since the run started, in a replay it ticks at once.
+ * Real timing decides only when a tick happens, never what the guest observes.
  *
  * Only primitives and JSON strings cross into or out of the isolate; the guest never sees a Reference,
  * ExternalCopy, Callback object or the ivm module (the sink it gets is a plain guest function that
@@ -34,6 +39,8 @@ const logLevels: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error'
 const failureCodes: ReadonlySet<string> = new Set(['WORKFLOW_INVALID', 'WORKFLOW_ERROR', 'WORKFLOW_OUTPUT_INVALID', 'LIMIT_OUTPUT']);
 
 const arrayBufferRefusal = 'Array buffer allocation failed';
+/** Node's largest timer delay; a longer wake fires early in real time, which changes nothing the guest sees. */
+const maxRealDelayMs = 2147483647;
 
 /** Where a failure happened, for classifying the error isolated-vm throws. */
 type Phase = 'setup' | 'compile' | 'link' | 'evaluate' | 'running';
@@ -58,6 +65,8 @@ export class GuestRun {
   readonly #outcome: Promise<WorkerOutcome>;
   #context: ivm.Context | undefined;
   #deliver: ivm.Reference | undefined;
+  #tick: ivm.Reference | undefined;
+  #cancelWake: (() => void) | undefined;
   #references: { release(): void }[] = [];
 
   constructor(request: RunMessage, lease: IsolateLease, sources: GuestSources, events: GuestRunEvents, startedAt: number) {
@@ -156,9 +165,11 @@ export class GuestRun {
       }
     }
     this.#released = true;
+    this.#clearWake();
     releaseAll(this.#references);
     this.#references = [];
     this.#deliver = undefined;
+    this.#tick = undefined;
     this.#context = undefined;
     pool.release(this.#entry, reusable);
   }
@@ -169,13 +180,16 @@ export class GuestRun {
     let phase: Phase = 'setup';
     try {
       const prepared = (await this.#prepared) ?? (await prepareContext(isolate, this.#sources));
-      const { context, runtime, install, deliver } = prepared;
+      const { context, runtime, install, deliver, tick } = prepared;
       this.#references.push(...prepared.references);
       this.#context = context;
       this.#deliver = deliver;
+      this.#tick = tick;
       if (this.#stopReason !== undefined) return;
       const sink = new ivm.Callback((kind: unknown, a: unknown, b: unknown, c: unknown) => this.#onSink(kind, a, b, c), { ignored: true });
-      const config = JSON.stringify({ runId: request.runId, filename: request.filename, seed: request.seed, maxOutputBytes: request.limits.maxOutputBytes });
+      const config = JSON.stringify({
+        runId: request.runId, filename: request.filename, seed: request.seed, clockStartMs: request.clockStartMs, maxOutputBytes: request.limits.maxOutputBytes,
+      });
       await install.apply(undefined, [sink, config, request.inputJson]);
 
       phase = 'compile';
@@ -215,6 +229,9 @@ export class GuestRun {
           this.#events.onCall(a, b, c);
         }
         return;
+      case 'wake':
+        if (typeof a === 'number' && Number.isSafeInteger(a) && typeof b === 'number' && Number.isSafeInteger(b)) this.#wake(a, b);
+        return;
       case 'done':
         if (typeof a !== 'string') return;
         if (Buffer.byteLength(a) > this.#request.limits.maxOutputBytes) {
@@ -234,6 +251,31 @@ export class GuestRun {
       default:
         return;
     }
+  }
+
+  // One pending wake per run: a newer wake replaces it (the guest re-planned).
+  #wake(offsetMs: number, generation: number): void {
+    this.#clearWake();
+    if (offsetMs < 0 || this.#settled) return;
+    const fire = (): void => {
+      this.#cancelWake = undefined;
+      const tick = this.#tick;
+      if (tick === undefined || this.#settled) return;
+      tick.apply(undefined, [generation]).catch((error: unknown) => this.#fail(error, 'running'));
+    };
+    const delayMs = this.#request.replay ? 0 : this.#startedAt + offsetMs - performance.now();
+    if (delayMs <= 0) {
+      const immediate = setImmediate(fire);
+      this.#cancelWake = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(fire, Math.min(Math.ceil(delayMs), maxRealDelayMs));
+      this.#cancelWake = () => clearTimeout(timer);
+    }
+  }
+
+  #clearWake(): void {
+    this.#cancelWake?.();
+    this.#cancelWake = undefined;
   }
 
   #fail(error: unknown, phase: Phase): void {
@@ -306,6 +348,7 @@ export class GuestRun {
   #settle(outcome: WorkerOutcome | ((stats: SandboxRunStats) => WorkerOutcome)): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#clearWake();
     this.#resolve(typeof outcome === 'function' ? outcome(this.#stats()) : outcome);
   }
 }

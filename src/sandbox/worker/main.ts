@@ -81,7 +81,12 @@ function startRun(request: RunMessage): void {
 process.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'run':
-      if (!shuttingDown) startRun({ ...message, seed: message.seed || randomBytes(16).toString('hex') });
+      if (!shuttingDown) startRun({
+        ...message,
+        seed: message.seed || randomBytes(16).toString('hex'),
+        clockStartMs: Number.isSafeInteger(message.clockStartMs) ? message.clockStartMs : Date.now(),
+        replay: message.replay === true,
+      });
       return;
     case 'cancel':
       runs.get(message.id)?.cancel();

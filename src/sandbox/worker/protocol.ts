@@ -30,6 +30,10 @@ export interface RunMessage {
   readonly inputJson: string;
   readonly limits: RunLimits;
   readonly seed: string;
+  /** Guest time at the start of the run (ms since the epoch). */
+  readonly clockStartMs: number;
+  /** Timers fire without waiting in real time (a replay). */
+  readonly replay: boolean;
 }
 
 export type ToWorker =

@@ -127,6 +127,7 @@ describe('runs.subscribe', () => {
     const sub = await resumed.request<{ lastSeq: number }>('runs.subscribe', { runId, afterSeq: 5 });
     expect(sub.lastSeq).toBeGreaterThanOrEqual(5);
     await resumed.settled(runId);
+    await client.settled(runId);
     const all = seqs(client.eventsOf(runId));
     expect(all).toEqual(Array.from({ length: 33 }, (_, i) => i + 1));
     expect(seqs(resumed.eventsOf(runId))).toEqual(all.slice(5));
@@ -140,6 +141,7 @@ describe('runs.subscribe', () => {
     expect(await other.request('runs.unsubscribe', { runId })).toEqual({ runId, subscribed: false });
     await client.request('runs.subscribe', { runId });
     await client.settled(runId);
+    await other.request('daemon.status');
     expect(other.eventsOf(runId).some((e) => e.type === 'run.failed')).toBe(false);
     await other.close();
   });
@@ -164,7 +166,9 @@ describe('runs.cancel and scheduling', () => {
     const running = await Promise.all(Array.from({ length: 4 }, () => client.request<{ runId: string }>('runs.start', { code: never })));
     const queued = await Promise.all(Array.from({ length: 2 }, () => client.request<{ runId: string }>('runs.start', { code: never })));
     const busy = await client.call('runs.start', { code: hello });
-    expect(busy.error).toMatchObject({ code: -32031, data: { code: 'DAEMON_BUSY', retryable: true } });
+    const { runs } = await client.request<{ runs: { status: string; error?: { code: string } }[] }>('runs.list', { limit: 8 });
+    const states = runs.map((r) => (r.error === undefined ? r.status : `${r.status} ${r.error.code}`)).join(', ');
+    expect(busy.error, `newest runs: ${states}`).toMatchObject({ code: -32031, data: { code: 'DAEMON_BUSY', retryable: true } });
     expect(await client.request('runs.get', { runId: queued[0]!.runId })).toMatchObject({ status: 'queued', lastSeq: 1 });
     const status = await client.request<{ runs: Record<string, number> }>('daemon.status');
     expect(status.runs).toMatchObject({ running: 4, queued: 2 });

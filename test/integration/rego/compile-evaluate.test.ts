@@ -59,6 +59,14 @@ describe('compile + opa-wasm SDK', () => {
     expect(policy.evaluate({ n: 3 }, 't')).toEqual([{ result: { base: true, check_small: true, extra: 1, limit: 0 } }]);
   });
 
+  it('indexes base data by integer as array index or as the object key of that spelling', async () => {
+    const src = 'package t\nfirst := data.arr[0]\nbyname := data.obj[2]\nlocal := o[2] if o := data.obj';
+    const { policy } = await load({ 'p.rego': src }, ['t/first', 't/byname', 't/local'], { arr: ['a', 'b'], obj: { '2': 'two' } });
+    expect(policy.evaluate(undefined, 't/first')).toEqual([{ result: 'a' }]);
+    expect(policy.evaluate(undefined, 't/byname')).toEqual([{ result: 'two' }]);
+    expect(policy.evaluate(undefined, 't/local')).toEqual([]);
+  });
+
   it('evaluates comprehensions, every and not', async () => {
     const src = [
       'package t',
@@ -107,6 +115,13 @@ describe('compile + opa-wasm SDK', () => {
     expect(await evaluate(compiled.wasm!, { input: false, entrypoint: 't/is_false' })).toEqual([{ result: true }]);
     expect(await evaluate(compiled.wasm!, { input: 0, entrypoint: 't/is_false' })).toEqual([]);
     expect(await evaluate(compiled.wasm!, { data: { limit: 3 }, entrypoint: 1 })).toEqual([{ result: 3 }]);
+  });
+
+  it('makes a failing JS builtin undefined, or an error with strictBuiltinErrors', async () => {
+    const compiled = compile({ modules: { 'p.rego': 'package t\nn := to_number(input)' }, entrypoints: ['t/n'] });
+    expect(await evaluate(compiled.wasm!, { input: '12' })).toEqual([{ result: 12 }]);
+    expect(await evaluate(compiled.wasm!, { input: 'twelve' })).toEqual([]);
+    await expect(evaluate(compiled.wasm!, { input: 'twelve', strictBuiltinErrors: true })).rejects.toBeDefined();
   });
 
   it('compiles an opa eval-style query, exposing term expression values', async () => {

@@ -1,7 +1,9 @@
 // Shared helpers for the sandbox integration tests: start a real sandbox (real worker processes,
 // real isolates) and run one workflow while recording its logs and capability calls.
 import { afterAll, beforeAll } from 'vitest';
-import { createSandbox, type GuestCall, type GuestLogEntry, type RunLimits, type Sandbox, type SandboxOptions, type SandboxOutcome } from '../../../src/sandbox/index.ts';
+import {
+  createSandbox, type GuestCall, type GuestLogEntry, type RunLimits, type Sandbox, type SandboxOptions, type SandboxOutcome, type SandboxRunDeterminism,
+} from '../../../src/sandbox/index.ts';
 
 /** Small limits keep the limit tests fast. */
 export const testLimits: RunLimits = { memoryMb: 32, cpuMs: 500, wallMs: 1000, maxOutputBytes: 64 * 1024 };
@@ -26,12 +28,16 @@ export interface RunRecord {
   readonly logs: GuestLogEntry[];
   readonly calls: GuestCall[];
   readonly started: boolean;
+  /** What `onStarted` reported: the seed and clock start in use. */
+  readonly determinism: SandboxRunDeterminism | undefined;
 }
 
 export interface RunOptions {
   readonly input?: unknown;
   readonly limits?: Partial<RunLimits>;
   readonly seed?: string;
+  readonly clockStartMs?: number;
+  readonly replay?: boolean;
   readonly signal?: AbortSignal;
   readonly onCall?: (call: GuestCall) => Promise<unknown>;
   readonly filename?: string;
@@ -44,6 +50,7 @@ export async function runWorkflow(sandbox: Sandbox, code: string, options: RunOp
   const logs: GuestLogEntry[] = [];
   const calls: GuestCall[] = [];
   let started = false;
+  let determinism: SandboxRunDeterminism | undefined;
   const outcome = await sandbox.run(
     {
       runId: `run-${++counter}`,
@@ -52,11 +59,14 @@ export async function runWorkflow(sandbox: Sandbox, code: string, options: RunOp
       input: options.input ?? null,
       limits: { ...testLimits, ...options.limits },
       ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.clockStartMs === undefined ? {} : { clockStartMs: options.clockStartMs }),
+      ...(options.replay === undefined ? {} : { replay: options.replay }),
     },
     {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onStarted: () => {
+      onStarted: (info) => {
         started = true;
+        determinism = { seed: info.seed, clockStartMs: info.clockStartMs };
       },
       onLog: (entry) => logs.push(entry),
       onCall: async (call) => {
@@ -66,7 +76,7 @@ export async function runWorkflow(sandbox: Sandbox, code: string, options: RunOp
       },
     },
   );
-  return { outcome, logs, calls, started };
+  return { outcome, logs, calls, started, determinism };
 }
 
 /** The error of a failed outcome, or a test failure naming what came instead. */

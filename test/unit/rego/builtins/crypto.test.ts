@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { call, callError } from './sdk-call.ts';
-import { certPem, keyPem } from './fixtures.ts';
+import { certPem, keyPem, leafCsrPem, leafPem, rootCaPem } from './fixtures.ts';
 
 describe('crypto builtins', () => {
   it('hashes UTF-8 text to lowercase hex', () => {
@@ -26,11 +26,30 @@ describe('crypto builtins', () => {
     expect(callError('crypto.x509.parse_certificates', 'not a cert')).toMatchObject({ code: 'eval_builtin_error' });
   });
 
-  it('parse_and_verify_certificates needs a chain to a self-signed root', () => {
-    expect(call('crypto.x509.parse_and_verify_certificates', certPem)).toEqual([false, []]);
-    const [ok, certs] = call('crypto.x509.parse_and_verify_certificates', certPem + certPem) as [boolean, unknown[]];
+  it('parse_and_verify_certificates takes root first, leaf last, and returns the chain leaf first', () => {
+    const [ok, certs] = call('crypto.x509.parse_and_verify_certificates', rootCaPem + leafPem) as [boolean, Record<string, Record<string, unknown>>[]];
     expect(ok).toBe(true);
-    expect(certs).toHaveLength(2);
+    expect(certs.map((c) => c['Subject']!['CommonName'])).toEqual(['leaf.example', 'aiws test root']);
+    expect(certs[0]!['URIStrings']).toEqual(['spiffe://example.test/leaf']);
+    expect(call('crypto.x509.parse_and_verify_certificates', leafPem + rootCaPem)).toEqual([false, []]);
+    expect(call('crypto.x509.parse_and_verify_certificates', certPem)).toEqual([false, []]);
+    expect(call('crypto.x509.parse_and_verify_certificates', certPem + leafPem)).toEqual([false, []]);
+  });
+
+  it('parses certificate requests (PEM or base64) and checks their signature', () => {
+    const csr = call('crypto.x509.parse_certificate_request', leafCsrPem) as Record<string, Record<string, unknown>>;
+    expect(csr['Subject']).toMatchObject({ CommonName: 'leaf.example' });
+    expect(call('crypto.x509.parse_certificate_request', Buffer.from(leafCsrPem).toString('base64'))).toEqual(csr);
+    const der = Buffer.from(leafCsrPem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+    der[der.length - 5] = der[der.length - 5]! ^ 0xff;
+    expect(callError('crypto.x509.parse_certificate_request', der.toString('base64'))).toMatchObject({ code: 'eval_builtin_error' });
+    expect(callError('crypto.x509.parse_certificate_request', 'bm9wZQ==')).toMatchObject({ code: 'eval_builtin_error' });
+  });
+
+  it('parse_keypair pairs a certificate with its private key', () => {
+    const pair = call('crypto.x509.parse_keypair', certPem, keyPem) as { Certificate: string[] };
+    expect(pair.Certificate).toEqual([certPem.replace(/-----[A-Z ]+-----|\s/g, '')]);
+    expect(callError('crypto.x509.parse_keypair', leafPem, keyPem)).toMatchObject({ message: 'crypto.x509.parse_keypair: tls: private key does not match public key' });
   });
 
   it('parses private keys to JWKs', () => {
