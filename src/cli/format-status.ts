@@ -8,7 +8,7 @@ import { formatDuration } from './run-reporter.ts';
 /** Renders `status` (from the daemon at `url`) for a terminal or a log. */
 export function formatStatus(url: string, status: DaemonStatusResult): string {
   const rows: [string, string][] = [];
-  const known = new Set(['version', 'uptimeMs', 'state', 'runs', 'pool', 'connections', 'policyRevision']);
+  const known = new Set(['version', 'uptimeMs', 'state', 'runs', 'pool', 'connections', 'policyRevision', 'policy']);
   rows.push(['daemon', `${url} (aiws ${status.version})`]);
   rows.push(['state', String(status.state)]);
   rows.push(['uptime', formatDuration(status.uptimeMs)]);
@@ -16,6 +16,13 @@ export function formatStatus(url: string, status: DaemonStatusResult): string {
   rows.push(['runs', formatCounts(status.runs)]);
   rows.push(['pool', formatCounts(status.pool)]);
   rows.push(['policy', status.policyRevision ?? '(none loaded)']);
+  // A rejected edit: the revision above stays in force; show what is wrong with the newer one.
+  const failed = (status as { policy?: { lastError?: { at: string; diagnostics: readonly { text: string }[] } } }).policy?.lastError;
+  if (failed !== undefined) {
+    const first = failed.diagnostics[0]?.text.split('\n')[0] ?? 'unknown problem';
+    const more = failed.diagnostics.length > 1 ? ` (and ${failed.diagnostics.length - 1} more)` : '';
+    rows.push(['policy error', `${failed.at}: ${first}${more}`]);
+  }
   for (const [key, value] of Object.entries(status)) {
     if (!known.has(key)) rows.push([key, typeof value === 'string' ? value : JSON.stringify(value)]);
   }

@@ -31,6 +31,8 @@ const registry: Readonly<Record<string, CommandEntry>> = {
   policy: { summary: 'check, evaluate and build Rego policies', module: './commands/policy.ts' },
   workflow: { summary: 'list, describe, verify and scaffold store workflows', module: './commands/workflow.ts' },
   keys: { summary: 'generate an Ed25519 key pair for workflow attestations', module: './commands/keys.ts' },
+  audit: { summary: 'verify journal hash chains, export runs for auditors', module: './commands/audit.ts' },
+  replay: { summary: 'replay a recorded run and compare it with its journal', module: './commands/replay.ts' },
 };
 
 /** Registered commands whose module exists in this checkout. */

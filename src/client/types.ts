@@ -24,7 +24,7 @@ export type AiwsMethods = MethodMap;
 export type AiwsMethod = MethodName;
 
 /** Event types after which a run emits nothing more. */
-export const terminalEventTypes: ReadonlySet<string> = new Set(['run.completed', 'run.failed', 'run.cancelled']);
+export const terminalEventTypes: ReadonlySet<string> = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted']);
 
 /** Run states after which a run emits nothing more. */
 export const terminalStatuses: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'interrupted']);

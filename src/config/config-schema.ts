@@ -7,7 +7,7 @@
 import type { FromSchema } from './from-schema.ts';
 
 /** Scopes a token may grant. `admin` implies every other scope and sees every principal's runs. */
-export const scopeNames = ['runs:start', 'runs:adhoc', 'runs:read', 'workflows:read', 'admin'] as const;
+export const scopeNames = ['runs:start', 'runs:adhoc', 'runs:unverified', 'runs:read', 'workflows:read', 'admin'] as const;
 
 /** A scope granted to a principal. */
 export type Scope = (typeof scopeNames)[number];
@@ -142,6 +142,36 @@ export const configSchema = {
         },
       },
     },
+    journal: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        durability: { enum: ['fsync', 'none'], default: 'fsync', description: 'fsync: an event is on disk before anyone sees it' },
+        retention: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxAgeDays: { type: 'number', exclusiveMinimum: 0, description: 'Drop whole runs that ended longer ago' },
+            maxBytes: { type: 'integer', minimum: 1_048_576, description: 'Drop the oldest whole runs while the journal is larger' },
+          },
+        },
+      },
+    },
+    store: {
+      // Mirrors storeConfigSchema (src/store/store-config.ts; a unit test keeps them equal): config sits
+      // below the store and cannot import it.
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        dir: { type: 'string', minLength: 1, default: 'workflows', description: 'The workflow store: workflows/<name>/<version>/' },
+        trustedKeys: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Ed25519 public keys (PEM paths or inline PEM) whose attestations count' },
+        signingKey: { type: 'string', minLength: 1, description: 'Private key for signing attestations (reserved)' },
+        watch: { type: 'boolean', default: true, description: 'Re-index the store when a file changes' },
+      },
+    },
     shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 10_000 },
     log: {
       type: 'object',
@@ -171,5 +201,9 @@ export type PoliciesConfig = DaemonConfig['policies'];
 export type SecretsConfig = DaemonConfig['secrets'];
 /** The `capabilities` slice. */
 export type CapabilitiesConfig = DaemonConfig['capabilities'];
+/** The `journal` slice. */
+export type JournalConfig = DaemonConfig['journal'];
 /** The `log` slice. */
 export type LogConfig = DaemonConfig['log'];
+/** The `store` slice (paths resolved against the config file's directory). */
+export type StoreSliceConfig = DaemonConfig['store'];

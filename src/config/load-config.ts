@@ -107,6 +107,12 @@ export function resolveConfig(raw: unknown, options: ResolveConfigOptions): Reso
     ...valid,
     dataDir: resolve(options.baseDir, valid.dataDir),
     policies: { ...valid.policies, dir: resolve(options.baseDir, valid.policies.dir) },
+    store: {
+      ...valid.store,
+      dir: resolve(options.baseDir, valid.store.dir),
+      trustedKeys: valid.store.trustedKeys.map((key) => (key.includes('-----BEGIN') ? key : resolve(options.baseDir, key))),
+      ...(valid.store.signingKey === undefined ? {} : { signingKey: resolve(options.baseDir, valid.store.signingKey) }),
+    },
     configFile: options.file,
   });
 }

@@ -75,13 +75,13 @@ export const codes = {
 
   // Journal.
   JOURNAL_CORRUPT: { fault: 'daemon', retryable: false, rpcCode: -32070, summary: 'A stored journal record is missing or fails its checksum; `aiws audit verify` names the run and seq' },
+  REPLAY_UNAVAILABLE: { fault: 'client', retryable: false, rpcCode: -32071, summary: 'The run cannot be replayed: it never started, or the source it ran (by digest) or its recorded seed and clock are missing' },
 
   // Workflow store.
   INPUT_INVALID: { fault: 'client', retryable: false, rpcCode: -32080, summary: 'The run input does not match the workflow\'s input schema; details.errors lists each problem with its JSON pointer' },
   OUTPUT_INVALID: { fault: 'workflow', retryable: false, rpcCode: -32081, summary: 'The workflow returned output that does not match its output schema; the run fails' },
   STORE_MANIFEST_INVALID: { fault: 'workflow', retryable: false, rpcCode: -32082, summary: 'A workflow.yaml or test file is invalid; details.errors names the file and key path of every problem' },
   ATTESTATION_INVALID: { fault: 'workflow', retryable: false, rpcCode: -32083, summary: 'The workflow\'s attestation is missing, malformed, signed by an untrusted key, or for other content' },
-  STORE_VERIFY_FAILED: { fault: 'workflow', retryable: false, rpcCode: -32084, summary: 'aiws workflow verify found problems (failed tests, undeclared capabilities, non-determinism); no attestation was written' },
 
   // Configuration and internals.
   CONFIG_INVALID: { fault: 'config', retryable: false, rpcCode: -32060, summary: 'daemon.config.yaml (or an override) is invalid; every bad key is listed with its path' },

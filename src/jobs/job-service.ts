@@ -6,7 +6,7 @@
  *
  *     queued ──► running ──► completed | failed | cancelled
  *        └──────────────────► cancelled            (runs.cancel or shutdown while queued)
- *     interrupted: the daemon stopped mid-run (set by the durable journal, TODO(#4))
+ *     interrupted: the daemon stopped mid-run (a restart finds it open in the journal: run-recovery.ts)
  *
  * Service state: 'running' ──drain()──► 'draining' ──close()──► 'closed'.
  *
@@ -22,9 +22,15 @@
  * store, page by page and only as fast as its sink drains, then switches to live delivery; a live
  * event that does not follow the last delivered seq (or one published while a page was being read)
  * sends it back to the store, so replay and live events meet without gaps or duplicates.
+ *
+ * Journal: each event is handed to the store as soon as it is made (so a run's events share group
+ * commits) but published only once stored; a capability result reaches the guest only after its
+ * `capability.completed` event is stored. The exact source is stored by digest (`code`) before the run
+ * is accepted, and `run.accepted` / `run.started` carry what a replay needs (code digest, input,
+ * limits, policy revision; seed and virtual clock start). Runs of earlier processes come back through
+ * `restore()`.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../log/index.ts';
 import { DaemonError, isDaemonError, isErrorCode } from '../errors/index.ts';
 import type { LimitsConfig } from '../config/index.ts';
@@ -41,6 +47,8 @@ import type { GuestCall, RunLimits, Sandbox, SandboxOutcome } from '../sandbox/i
 import { RunWorkspace, type CapabilityBroker, type RunContext } from '../capabilities/index.ts';
 import type { PolicyPrincipal, PolicyWorkflow } from '../policy/index.ts';
 import type { EventStore } from './event-store.ts';
+import type { RestoredRun } from './run-recovery.ts';
+import type { PreparedWorkflowRun, WorkflowRuns } from './workflow-runs.ts';
 
 /** Who is asking: runs are visible to their own principal, or to everyone with `admin`. */
 export interface Viewer {
@@ -118,6 +126,10 @@ export interface JobServiceOptions {
    * a policy and every call fails with CAPABILITY_UNKNOWN: such a run has no authority at all.
    */
   readonly capabilities?: JobCapabilities;
+  /** Where the exact source of each run is stored by digest for replay (journal issue). @default not stored */
+  readonly code?: { put(source: string): Promise<string> };
+  /** The workflow store (`runs.start {workflow}`). Without it such a run fails with WORKFLOW_NOT_FOUND. */
+  readonly workflows?: WorkflowRuns;
 }
 
 /** How long runs.cancel waits for the sandbox to settle the run before answering with its status. */
@@ -136,6 +148,8 @@ interface RunRecord {
   readonly workflow: PolicyWorkflow;
   readonly source: string;
   readonly code: string;
+  /** A store workflow's output schema check (OUTPUT_INVALID fails the run). */
+  readonly checkOutput?: (output: unknown) => void;
   readonly filename: string;
   readonly input: unknown;
   readonly limits: RunLimits;
@@ -181,7 +195,8 @@ export class JobService implements AsyncDisposable {
   /**
    * Admits a run (admission policy) and accepts it: queued, or started at once when a slot is free.
    * @throws DAEMON_SHUTTING_DOWN while draining
-   * @throws WORKFLOW_NOT_FOUND for `workflow` (no store yet, TODO(#3))
+   * @throws WORKFLOW_NOT_FOUND when no stored version matches `workflow` (or the daemon has no store)
+   * @throws INPUT_INVALID when `input` breaks the workflow's input schema; `details.errors` with JSON pointers
    * @throws LIMIT_EXCEEDS_MAXIMUM when a requested limit exceeds the configured one
    * @throws CAPABILITY_UNKNOWN when `capabilities` names a capability the daemon does not have
    * @throws POLICY_DENIED when `aiws/admission/decision` denies (or fails closed); `details.reasons`
@@ -190,14 +205,11 @@ export class JobService implements AsyncDisposable {
   async start(principal: RunPrincipal, request: StartRunRequest): Promise<RunInfo> {
     this.#assertOpen();
     this.#assertAccepting();
-    if (request.workflow !== undefined || request.code === undefined) {
-      throw new DaemonError('WORKFLOW_NOT_FOUND', `Cannot find workflow "${request.workflow ?? ''}": the workflow store is not available yet, send "code" instead`, {
-        details: { workflow: request.workflow ?? null },
-      });
-    }
-    const code = request.code;
-    const limits = this.#resolveLimits(request.limits ?? {});
-    const declared = [...new Set(request.capabilities ?? [])];
+    // A store workflow: resolved, input-checked and snapshotted here (workflow-runs.ts).
+    const stored = this.#prepareStored(request);
+    const code = stored?.code ?? request.code ?? '';
+    const limits = this.#resolveLimits(request.limits ?? {}, stored?.limits);
+    const declared = stored === undefined ? [...new Set(request.capabilities ?? [])] : [...stored.policyWorkflow.declaredCapabilities];
     const capabilities = this.#options.capabilities;
     if (capabilities !== undefined) {
       const unknown = declared.filter((name) => !capabilities.names.includes(name));
@@ -208,9 +220,11 @@ export class JobService implements AsyncDisposable {
       }
     }
     this.#assertCapacity();
+    // Stored before the run exists: an accepted run's code can always be replayed.
+    await this.#options.code?.put(code);
     const runId = `run_${randomUUID()}`;
     const policyPrincipal: PolicyPrincipal = { id: principal.id, scopes: [...principal.scopes] };
-    const workflow: PolicyWorkflow = {
+    const workflow: PolicyWorkflow = stored?.policyWorkflow ?? {
       name: 'adhoc',
       version: null,
       digest: `sha256:${createHash('sha256').update(code, 'utf8').digest('hex')}`,
@@ -229,9 +243,10 @@ export class JobService implements AsyncDisposable {
       principal: principal.id,
       policyPrincipal,
       workflow,
-      source: 'code',
+      source: stored === undefined ? 'code' : `${stored.name}@${stored.version}`,
       code,
-      filename: request.filename ?? 'workflow.js',
+      filename: stored?.filename ?? request.filename ?? 'workflow.js',
+      ...(stored === undefined ? {} : { checkOutput: stored.checkOutput }),
       input: request.input ?? null,
       limits,
       status: 'queued',
@@ -249,11 +264,56 @@ export class JobService implements AsyncDisposable {
       source: run.source,
       capabilities: declared,
       ...(admission === undefined ? {} : { admission: { decisionId: admission.decisionId, policyRevision: admission.policyRevision, reasons: admission.reasons } }),
+      code: stored === undefined ? { kind: 'adhoc', digest: workflow.digest } : { kind: 'workflow', name: stored.name, version: stored.version, digest: stored.digest },
+      codeDigest: stored?.codeDigest ?? workflow.digest,
+      workflowDigest: workflow.digest,
+      ...(stored === undefined ? {} : { workflow: { name: stored.name, version: stored.version, digest: stored.digest, verified: stored.verified } }),
+      policyRevision: admission?.policyRevision ?? null,
+      filename: run.filename,
+      input: run.input,
+      limits: { ...run.limits },
+      policyInput: { principal: policyPrincipal, workflow },
     });
     this.#log.info({ runId: run.runId, principal: principal.id, policyRevision: admission?.policyRevision ?? null }, 'run accepted');
     this.#queue.push(run);
     this.#pump();
     return this.#info(run, true);
+  }
+
+  /**
+   * Adopts finished runs of an earlier daemon process (crash recovery), oldest first, so runs.get,
+   * runs.list and runs.subscribe serve them from the store. Call before serving clients.
+   */
+  restore(runs: readonly RestoredRun[]): void {
+    this.#assertOpen();
+    for (const restored of runs) {
+      if (this.#runs.has(restored.runId)) continue;
+      const done = Promise.withResolvers<void>();
+      done.resolve();
+      const run: RunRecord = {
+        runId: restored.runId,
+        principal: restored.principal,
+        policyPrincipal: { id: restored.principal, scopes: [] },
+        workflow: { name: 'adhoc', version: null, digest: '', verified: false, adhoc: true, declaredCapabilities: [], tags: [] },
+        source: restored.source,
+        code: '',
+        filename: 'workflow.js',
+        input: null,
+        limits: this.#resolveLimits({}),
+        status: restored.status,
+        createdAt: restored.createdAt,
+        ...(restored.finishedAt === undefined ? {} : { finishedAt: restored.finishedAt }),
+        ...(restored.output === undefined ? {} : { output: restored.output }),
+        ...(restored.error === undefined ? {} : { error: restored.error }),
+        seq: restored.lastSeq,
+        publishedSeq: restored.lastSeq,
+        tail: Promise.resolve(),
+        listeners: new Set(),
+        done,
+      };
+      this.#runs.set(run.runId, run);
+      this.#counts[run.status]++;
+    }
   }
 
   /** @throws RUN_NOT_FOUND when the run does not exist or belongs to another principal */
@@ -430,7 +490,24 @@ export class JobService implements AsyncDisposable {
     return run;
   }
 
-  #resolveLimits(requested: RequestedLimits): RunLimits {
+  /**
+   * The store workflow `request.workflow` names, resolved and its input checked; undefined for ad-hoc code.
+   * @throws WORKFLOW_NOT_FOUND, INPUT_INVALID
+   */
+  #prepareStored(request: StartRunRequest): PreparedWorkflowRun | undefined {
+    if (request.workflow === undefined) {
+      if (request.code !== undefined) return undefined;
+      throw new DaemonError('WORKFLOW_NOT_FOUND', 'Cannot start a run: send "code" or "workflow"', { details: { workflow: null } });
+    }
+    const workflows = this.#options.workflows;
+    if (workflows === undefined) {
+      throw new DaemonError('WORKFLOW_NOT_FOUND', `Cannot find workflow "${request.workflow}": this daemon has no workflow store`, { details: { workflow: request.workflow } });
+    }
+    return workflows.prepare(request.workflow, request.input ?? null);
+  }
+
+  /** `requested` checked against the daemon's maximum, then lowered to `cap` (a store workflow's manifest limits). */
+  #resolveLimits(requested: RequestedLimits, cap?: { readonly memoryMb: number; readonly cpuMs: number; readonly wallMs: number }): RunLimits {
     const max = this.#options.limits;
     const over: Record<string, { requested: number; maximum: number }> = {};
     for (const key of ['memoryMb', 'cpuMs', 'wallMs'] as const) {
@@ -443,9 +520,9 @@ export class JobService implements AsyncDisposable {
       throw new DaemonError('LIMIT_EXCEEDS_MAXIMUM', `Cannot raise limits above the daemon's maximum: ${text}`, { details: { limits: over } });
     }
     return {
-      memoryMb: requested.memoryMb ?? max.memoryMb,
-      cpuMs: requested.cpuMs ?? max.cpuMs,
-      wallMs: requested.wallMs ?? max.wallMs,
+      memoryMb: Math.min(requested.memoryMb ?? max.memoryMb, cap?.memoryMb ?? Infinity),
+      cpuMs: Math.min(requested.cpuMs ?? max.cpuMs, cap?.cpuMs ?? Infinity),
+      wallMs: Math.min(requested.wallMs ?? max.wallMs, cap?.wallMs ?? Infinity),
       maxOutputBytes: max.maxOutputBytes,
     };
   }
@@ -469,7 +546,9 @@ export class JobService implements AsyncDisposable {
     this.#running.add(run);
     this.#setStatus(run, 'running');
     run.startedAt = new Date().toISOString();
-    this.#emit(run, 'run.started', {});
+    const seed = randomBytes(16).toString('hex');
+    const clockStartMs = Date.now();
+    this.#emit(run, 'run.started', { seed, clockStartMs });
     const log = this.#log.child({ runId: run.runId });
     let outcome: SandboxOutcome;
     let workspace: RunWorkspace | undefined;
@@ -485,7 +564,7 @@ export class JobService implements AsyncDisposable {
         onCall = this.#callHandler(run, capabilities.broker, workspace.dir, abort.signal, log);
       }
       outcome = await this.#options.sandbox.run(
-        { runId: run.runId, code: run.code, filename: run.filename, input: run.input, limits: run.limits },
+        { runId: run.runId, code: run.code, filename: run.filename, input: run.input, limits: run.limits, seed, clockStartMs },
         {
           signal: abort.signal,
           onLog: (entry) => {
@@ -511,6 +590,7 @@ export class JobService implements AsyncDisposable {
     await workspace?.close().catch((err: unknown) => log.warn({ err }, 'workspace removal failed'));
     this.#running.delete(run);
     run.finishedAt = new Date().toISOString();
+    if (outcome.status === 'completed' && run.checkOutput !== undefined) outcome = checkedOutput(outcome, run.checkOutput);
     switch (outcome.status) {
       case 'completed':
         run.output = outcome.output;
@@ -546,13 +626,25 @@ export class JobService implements AsyncDisposable {
     // One object per run: the broker keys its per-run call counting (budgets) on it.
     const context: RunContext = { id: run.runId, principal: run.policyPrincipal, workflow: run.workflow, workspaceDir, signal, logger };
     const live = (): boolean => !terminal.has(run.status);
-    return (call) =>
+    const invoke = (call: GuestCall): Promise<unknown> =>
       broker.invoke(call, context, {
         onRequested: (data) => live() && this.#emit(run, 'capability.requested', data),
         onDecision: (data) => live() && this.#emit(run, 'policy.decision', data),
         onCompleted: (data) => live() && this.#emit(run, 'capability.completed', data),
         onFailed: (data) => live() && this.#emit(run, 'capability.failed', data),
       });
+    // The guest sees a result only once its capability.completed/failed event is stored (run.tail).
+    return (call) =>
+      invoke(call).then(
+        async (result) => {
+          await run.tail;
+          return result;
+        },
+        async (err: unknown) => {
+          await run.tail;
+          throw err;
+        },
+      );
   }
 
   #cancel(run: RunRecord, reason: string): void {
@@ -576,8 +668,11 @@ export class JobService implements AsyncDisposable {
 
   #emit<T extends RunEventType>(run: RunRecord, type: T, data: Extract<RunEvent, { type: T }>['data']): void {
     const event = { runId: run.runId, seq: ++run.seq, ts: new Date().toISOString(), type, data } as RunEvent;
+    // Handed to the store now (in seq order) so consecutive events share a group commit; published in order once stored.
+    const stored = this.#options.events.append(run.runId, event);
+    stored.catch(() => undefined);
     run.tail = run.tail
-      .then(() => this.#options.events.append(run.runId, event))
+      .then(() => stored)
       .then(
         () => {
           run.publishedSeq = event.seq;
@@ -606,6 +701,17 @@ export class JobService implements AsyncDisposable {
       ...(withOutput && run.status === 'completed' ? { output: run.output } : {}),
       ...(run.error === undefined ? {} : { error: run.error }),
     };
+  }
+}
+
+/** A completed outcome whose output breaks the workflow's output schema becomes a failure (OUTPUT_INVALID). */
+function checkedOutput(outcome: Extract<SandboxOutcome, { status: 'completed' }>, check: (output: unknown) => void): SandboxOutcome {
+  try {
+    check(outcome.output);
+    return outcome;
+  } catch (err) {
+    if (!isDaemonError(err)) throw err;
+    return { status: 'failed', error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) }, stats: outcome.stats };
   }
 }
 

@@ -6,3 +6,4 @@ export { canonicalJson } from './canonical-json.ts';
 export { ChainVerifier, verifyRun, type ChainVerification } from './verify-run.ts';
 export { verifyJsonl, type JsonlInput, type JsonlVerification } from './verify-jsonl.ts';
 export { exportFormat, exportFormatVersion, type ExportHeader } from './run-export.ts';
+export { CodeStore, codeDigest, codeDigestPrefix, type CodeStoreOptions } from './code-store.ts';

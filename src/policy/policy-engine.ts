@@ -125,8 +125,9 @@ export class PolicyEngine implements PolicyDecider, AsyncDisposable {
    */
   static async create(options: PolicyEngineOptions): Promise<PolicyEngine> {
     const engine = new PolicyEngine(resolvePolicyEngineOptions(options), (options.logger ?? createSilentLogger()).child({ component: 'policy' }));
-    await engine.reload();
+    // Watch first: an edit made while the first load compiles still triggers a reload.
     if (engine.options.watch) engine.#startWatching();
+    await engine.reload();
     return engine;
   }
 
@@ -149,7 +150,11 @@ export class PolicyEngine implements PolicyDecider, AsyncDisposable {
    * @throws DAEMON_CLOSED after close()
    */
   reload(): Promise<PolicyStatus> {
-    this.#assertOpen();
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const next = this.#reloading.then(() => this.#reloadNow());
     this.#reloading = next.catch(() => undefined);
     return next;

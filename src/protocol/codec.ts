@@ -19,6 +19,11 @@ import runsList from './schemas/runs.list.json' with { type: 'json' };
 import daemonStatus from './schemas/daemon.status.json' with { type: 'json' };
 import sessionAuthenticate from './schemas/session.authenticate.json' with { type: 'json' };
 import runEventSchema from './schemas/run-event.json' with { type: 'json' };
+import runsReplay from './schemas/runs.replay.json' with { type: 'json' };
+import auditVerify from './schemas/audit.verify.json' with { type: 'json' };
+import auditExport from './schemas/audit.export.json' with { type: 'json' };
+import workflowsList from './schemas/workflows.list.json' with { type: 'json' };
+import workflowsDescribe from './schemas/workflows.describe.json' with { type: 'json' };
 
 /** A decoded, valid request (`id` present) or notification (`id` absent: no reply is sent). */
 export interface DecodedCall {
@@ -58,6 +63,11 @@ const paramValidators: Readonly<Record<MethodName, ValidateFunction>> = {
   'runs.list': ajv.compile(runsList),
   'daemon.status': ajv.compile(daemonStatus),
   'session.authenticate': ajv.compile(sessionAuthenticate),
+  'runs.replay': ajv.compile(runsReplay),
+  'audit.verify': ajv.compile(auditVerify),
+  'audit.export': ajv.compile(auditExport),
+  'workflows.list': ajv.compile(workflowsList),
+  'workflows.describe': ajv.compile(workflowsDescribe),
 };
 
 /** Validates a run event against schemas/run-event.json (for tests and clients). */

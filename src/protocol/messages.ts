@@ -20,6 +20,11 @@ export const methodNames = [
   'runs.list',
   'daemon.status',
   'session.authenticate',
+  'runs.replay',
+  'audit.verify',
+  'audit.export',
+  'workflows.list',
+  'workflows.describe',
 ] as const;
 
 export type MethodName = (typeof methodNames)[number];
@@ -165,6 +170,74 @@ export interface DaemonStatusResult {
   /** Same as `policy.revision`. */
   readonly policyRevision: string | null;
   readonly policy: PolicyStatusInfo;
+  /** The workflow store; absent on a daemon without one. */
+  readonly store?: StoreStatusInfo;
+}
+
+/** The workflow store's state in daemon.status. */
+export interface StoreStatusInfo {
+  readonly dir: string;
+  /** Workflow names indexed. */
+  readonly workflows: number;
+  /** Versions indexed, and how many of them verified. */
+  readonly versions: number;
+  readonly verified: number;
+  /** Completed index passes (grows whenever the watcher re-indexes). */
+  readonly generation: number;
+  /** Version directories left out of the index (invalid manifest, ...), with why. */
+  readonly problems: readonly { readonly dir: string; readonly message: string }[];
+}
+
+/** `workflows.list` params: every given filter must hold. */
+export interface WorkflowsListParams {
+  /** Words that must each occur (case-insensitively) in the name, description or tags. */
+  readonly query?: string;
+  /** Tags that must all be present. */
+  readonly tags?: readonly string[];
+  /** Only versions with this verification status count. */
+  readonly verified?: boolean;
+}
+
+/** One version of a workflow and its verification. */
+export interface WorkflowVersionInfo {
+  readonly version: string;
+  readonly verified: boolean;
+}
+
+/** A workflow in `workflows.list`: its highest version passing the filters, and all its versions. */
+export interface WorkflowSummaryInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly riskTier: string;
+  readonly verified: boolean;
+  readonly versions: readonly WorkflowVersionInfo[];
+}
+
+export interface WorkflowsListResult {
+  /** Sorted by name. */
+  readonly workflows: readonly WorkflowSummaryInfo[];
+}
+
+export interface WorkflowsDescribeParams {
+  /** `name@range` (npm semver range; `name` alone means the highest version). */
+  readonly workflow: string;
+}
+
+/** `workflows.describe` result: the highest version matching the range. */
+export interface WorkflowsDescribeResult {
+  readonly name: string;
+  readonly version: string;
+  readonly digest: string;
+  readonly verified: boolean;
+  /** Why the version is not verified (absent when it is). */
+  readonly unverifiedReason?: string;
+  /** workflow.yaml as loaded: description, tags, riskTier, input/output JSON Schemas, capabilities, limits, errors, author. */
+  readonly manifest: Readonly<Record<string, unknown>>;
+  readonly versions: readonly (WorkflowVersionInfo & { readonly digest: string; readonly unverifiedReason?: string })[];
+  /** The attestation as stored (absent when there is none). */
+  readonly attestation?: Readonly<Record<string, unknown>>;
 }
 
 export interface SessionAuthenticateParams {
@@ -185,6 +258,80 @@ export interface MethodMap {
   'runs.list': { params: RunsListParams; result: RunsListResult };
   'daemon.status': { params: Record<string, never>; result: DaemonStatusResult };
   'session.authenticate': { params: SessionAuthenticateParams; result: SessionAuthenticateResult };
+  'runs.replay': { params: RunsReplayParams; result: RunsReplayResult };
+  'audit.verify': { params: AuditVerifyParams; result: AuditVerifyResult };
+  'audit.export': { params: RunIdParams; result: AuditExportResult };
+  'workflows.list': { params: WorkflowsListParams; result: WorkflowsListResult };
+  'workflows.describe': { params: WorkflowsDescribeParams; result: WorkflowsDescribeResult };
+}
+
+/** One side of a replay divergence: a call, a log, or an outcome; null for "nothing". */
+export type ReplayObservationInfo =
+  | { readonly type: 'capability.requested'; readonly callId: number; readonly name: string; readonly args: unknown }
+  | { readonly type: 'log'; readonly level: string; readonly message: string; readonly fields?: unknown }
+  | { readonly type: 'run.completed'; readonly output: unknown }
+  | { readonly type: 'run.failed'; readonly error: { readonly code: string; readonly message: string } }
+  | { readonly type: 'run.cancelled' };
+
+export interface RunsReplayParams {
+  readonly runId: string;
+  /** Also re-decide every recorded call against the current policy. @default false */
+  readonly recheckPolicy?: boolean;
+}
+
+/** `runs.replay` `policy`: recorded decisions the current policy would decide differently. */
+export interface PolicyRecheckInfo {
+  readonly policyRevision: string | null;
+  readonly checked: number;
+  readonly differences: readonly {
+    readonly seq: number;
+    readonly callId: number;
+    readonly name: string;
+    readonly recorded: { readonly allow: boolean; readonly reasons: readonly string[]; readonly policyRevision: string | null };
+    readonly current: { readonly allow: boolean; readonly reasons: readonly string[]; readonly policyRevision: string | null };
+  }[];
+}
+
+/** `runs.replay` result: identical, or the first recorded seq where the replay differs; `policy` with recheckPolicy. */
+export type RunsReplayResult = { readonly policy?: PolicyRecheckInfo } & (
+  | {
+      readonly result: 'identical';
+      readonly runId: string;
+      /** False when the record ends early (cancelled, interrupted): compared as far as it goes. */
+      readonly complete: boolean;
+      readonly calls: number;
+      readonly logs: number;
+      readonly originalWallMs: number | null;
+      readonly replayWallMs: number;
+    }
+  | {
+      readonly result: 'diverged';
+      readonly runId: string;
+      readonly seq: number;
+      readonly stream: 'calls' | 'logs' | 'outcome';
+      readonly expected: ReplayObservationInfo | null;
+      readonly actual: ReplayObservationInfo | null;
+      readonly replayWallMs: number;
+    });
+
+/** `audit.verify` params: exactly one of `runId` and `all`. */
+export interface AuditVerifyParams {
+  readonly runId?: string;
+  readonly all?: true;
+}
+
+/** `audit.verify` result. `runId` null: damaged bytes no run can be attributed to (admins only). */
+export interface AuditVerifyResult {
+  readonly ok: boolean;
+  readonly runs: number;
+  readonly events: number;
+  readonly failures: readonly { readonly runId: string | null; readonly seq: number; readonly reason: string }[];
+}
+
+/** `audit.export` result: the run as JSON lines (see docs/audit.md). */
+export interface AuditExportResult {
+  readonly runId: string;
+  readonly jsonl: string;
 }
 
 interface RunEventBase<T extends string, D> {
@@ -205,6 +352,34 @@ export interface RunAcceptedData {
   readonly capabilities?: readonly string[];
   /** The admission decision (`aiws/admission/decision`) that let the run in. */
   readonly admission?: { readonly decisionId: string; readonly policyRevision: string | null; readonly reasons: readonly string[] };
+  // Journal issue: what an auditor needs to know what ran under which policy, and what a replay needs.
+  /** What ran; `digest` is the workflow version digest for a stored workflow. */
+  readonly code?: RunCodeRef;
+  /** `sha256:<hex>` of the exact source executed: its key in the daemon's code store. */
+  readonly codeDigest?: string;
+  /** The digest an auditor quotes: the workflow version digest, or for ad-hoc code the source's. */
+  readonly workflowDigest?: string;
+  /** Revision of the policy bundle in force when the run was accepted; null without policies. */
+  readonly policyRevision?: string | null;
+  readonly filename?: string;
+  readonly input?: unknown;
+  readonly limits?: Readonly<Record<string, number>>;
+  /** The stored workflow version that runs (absent for ad-hoc code). */
+  readonly workflow?: { readonly name: string; readonly version: string; readonly digest: string; readonly verified: boolean };
+  /** The principal (with scopes) and workflow parts of the policy input, for replay's policy recheck. */
+  readonly policyInput?: { readonly principal: unknown; readonly workflow: unknown };
+}
+
+/** What ran, as `run.accepted` records it for replay: ad-hoc source or a stored workflow version. */
+export type RunCodeRef =
+  | { readonly kind: 'adhoc'; readonly digest: string }
+  | { readonly kind: 'workflow'; readonly name: string; readonly version: string; readonly digest: string };
+
+/** `run.started` data: the seed and virtual clock start that make the run reproducible (journal issue). */
+export interface RunStartedData {
+  readonly warm?: boolean;
+  readonly seed?: string;
+  readonly clockStartMs?: number;
 }
 
 /** `capability.requested` data: the call as the guest made it (secret references, never values). */
@@ -249,11 +424,12 @@ export type RunEvent =
   | RunEventBase<'policy.decision', PolicyDecisionData>
   | RunEventBase<'capability.completed', CapabilityCompletedData>
   | RunEventBase<'capability.failed', CapabilityFailedData>
-  | RunEventBase<'run.started', { readonly warm?: boolean }>
+  | RunEventBase<'run.started', RunStartedData>
   | RunEventBase<'log', { readonly level: string; readonly message: string; readonly fields?: Readonly<Record<string, unknown>> }>
   | RunEventBase<'run.completed', { readonly output: unknown; readonly cpuMs?: number; readonly wallMs?: number }>
   | RunEventBase<'run.failed', { readonly error: RunErrorInfo }>
-  | RunEventBase<'run.cancelled', { readonly reason: string }>;
+  | RunEventBase<'run.cancelled', { readonly reason: string }>
+  | RunEventBase<'run.interrupted', { readonly reason: string }>;
 
 export type RunEventType = RunEvent['type'];
 

@@ -107,7 +107,11 @@ export interface SandboxFailure {
   readonly message: string;
   /** Guest frames only, for WORKFLOW_ERROR. */
   readonly stack?: string;
-  /** Structured detail, e.g. `{ line, column }` for WORKFLOW_INVALID compile errors. (Additive.) */
+  /**
+   * Structured detail, e.g. `{ line, column }` for WORKFLOW_INVALID compile errors, and for WORKFLOW_ERROR
+   * `{ workflowCode }` when the thrown value had a string `code` matching /^[A-Z][A-Z0-9_]{1,63}$/ (the
+   * workflow's declared error, such as `INSUFFICIENT_FUNDS`). (Additive.)
+   */
   readonly details?: Readonly<Record<string, unknown>>;
 }
 

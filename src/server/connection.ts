@@ -14,7 +14,7 @@ import type { WebSocket, RawData } from 'ws';
 import type { Logger } from '../log/index.ts';
 import { DaemonError, codes, type ErrorCode } from '../errors/index.ts';
 import { hasScope, type Authenticator, type Principal } from '../auth/index.ts';
-import type { Scope } from '../config/index.ts';
+import { scopeNames, type Scope } from '../config/index.ts';
 import {
   decodeMessage,
   encodeError,
@@ -27,11 +27,15 @@ import {
   type RunEvent,
   type RunStatus,
 } from '../protocol/index.ts';
-import type { JobService, RunEventSink, RunSubscription, StartRunRequest, Viewer } from '../jobs/index.ts';
+import type { JobService, RunAudit, RunEventSink, RunSubscription, StartRunRequest, Viewer, WorkflowRuns } from '../jobs/index.ts';
 
 export interface ConnectionOptions {
   readonly ws: WebSocket;
   readonly jobs: JobService;
+  /** Serves runs.replay, audit.verify and audit.export (journal issue). */
+  readonly audit?: RunAudit;
+  /** Serves workflows.list and workflows.describe; without it they answer WORKFLOW_NOT_FOUND / nothing. */
+  readonly workflows?: WorkflowRuns;
   readonly authenticator: Authenticator;
   /** Set when the upgrade request carried a valid bearer token (or no token is needed). */
   readonly principal: Principal | undefined;
@@ -42,7 +46,7 @@ export interface ConnectionOptions {
   readonly logger: Logger;
 }
 
-/** Scope each method needs; `runs.start` with `code` also needs `runs:adhoc`. */
+/** Scope each method needs. Ad-hoc code (`runs.start` with `code`) is admitted or refused by the admission policy (the default one wants `runs:adhoc`). */
 const methodScopes: Readonly<Record<MethodName, Scope | null>> = {
   'runs.start': 'runs:start',
   'runs.subscribe': 'runs:read',
@@ -52,6 +56,11 @@ const methodScopes: Readonly<Record<MethodName, Scope | null>> = {
   'runs.list': 'runs:read',
   'daemon.status': null,
   'session.authenticate': null,
+  'runs.replay': 'runs:read',
+  'audit.verify': 'runs:read',
+  'audit.export': 'runs:read',
+  'workflows.list': 'workflows:read',
+  'workflows.describe': 'workflows:read',
 };
 
 /** History replay pauses while more than this is waiting in the socket's user-space buffer. */
@@ -176,8 +185,9 @@ export class Connection implements AsyncDisposable {
     const jobs = this.#options.jobs;
     switch (method) {
       case 'runs.start': {
-        if (params.code !== undefined) this.#requireScope(principal, 'runs:adhoc', method);
-        const info = jobs.start(principal.id, params as StartRunRequest);
+        // Whether ad-hoc code may run (`runs:adhoc`) is the admission policy's call, not a fixed check.
+        const scopes = hasScope(principal, 'admin') ? [...scopeNames] : [...principal.scopes];
+        const info = await jobs.start({ id: principal.id, scopes }, params as StartRunRequest);
         return { runId: info.runId };
       }
       case 'runs.subscribe': {
@@ -201,7 +211,25 @@ export class Connection implements AsyncDisposable {
         return { runs: jobs.list(viewer, params as { status?: RunStatus[]; since?: string; limit?: number }) };
       case 'daemon.status':
         return this.#options.status();
+      case 'runs.replay':
+        return this.#audit(method).replay(params.runId as string, viewer, { recheckPolicy: params.recheckPolicy === true });
+      case 'audit.verify':
+        return this.#audit(method).verify(params.all === true ? { all: true } : { runId: params.runId as string }, viewer);
+      case 'workflows.list':
+        return { workflows: this.#options.workflows?.list(params as { query?: string; tags?: string[]; verified?: boolean }) ?? [] };
+      case 'workflows.describe':
+        if (this.#options.workflows === undefined) {
+          throw new DaemonError('WORKFLOW_NOT_FOUND', `Cannot find workflow "${String(params.workflow)}": this daemon has no workflow store`, { details: { workflow: params.workflow } });
+        }
+        return this.#options.workflows.describe(params.workflow as string);
+      case 'audit.export':
+        return { runId: params.runId as string, jsonl: await this.#audit(method).export(params.runId as string, viewer) };
     }
+  }
+
+  #audit(method: string): RunAudit {
+    if (this.#options.audit === undefined) throw new DaemonError('INTERNAL', `Cannot serve "${method}": this daemon has no journal`);
+    return this.#options.audit;
   }
 
   #authenticate(token: string): { principal: string; scopes: string[] } {

@@ -17,7 +17,7 @@ import type { Logger } from '../log/index.ts';
 import { isDaemonError } from '../errors/index.ts';
 import { bearerToken, type Authenticator, type Principal } from '../auth/index.ts';
 import { protocolName, protocolPath, type DaemonStatusResult } from '../protocol/index.ts';
-import type { JobService } from '../jobs/index.ts';
+import type { JobService, RunAudit, WorkflowRuns } from '../jobs/index.ts';
 import { Connection } from './connection.ts';
 
 export interface WsServerOptions {
@@ -29,6 +29,10 @@ export interface WsServerOptions {
   readonly handshakeTimeoutMs: number;
   readonly authenticator: Authenticator;
   readonly jobs: JobService;
+  /** Serves runs.replay, audit.verify and audit.export; without it they fail with INTERNAL. */
+  readonly audit?: RunAudit;
+  /** Serves workflows.list / workflows.describe (the workflow store). */
+  readonly workflows?: WorkflowRuns;
   readonly status: () => DaemonStatusResult;
   readonly logger: Logger;
 }
@@ -146,6 +150,8 @@ export class WsServer implements AsyncDisposable {
       const connection = new Connection({
         ws,
         jobs: this.#options.jobs,
+        ...(this.#options.audit === undefined ? {} : { audit: this.#options.audit }),
+        ...(this.#options.workflows === undefined ? {} : { workflows: this.#options.workflows }),
         authenticator,
         principal,
         subscriberBufferEvents: this.#options.subscriberBufferEvents,

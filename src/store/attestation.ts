@@ -127,10 +127,7 @@ export function describeAttestationProblem(problem: AttestationProblem): string 
   }
 }
 
-/**
- * Writes `attestation` as `attestation.json` into `dir` (pretty-printed, trailing newline).
- * @throws ATTESTATION_INVALID never; I/O errors propagate
- */
+/** Writes `attestation` as `attestation.json` into `dir` (pretty-printed, trailing newline); returns its path. */
 export async function writeAttestation(dir: string, attestation: Attestation): Promise<string> {
   const path = join(dir, attestationFileName);
   await writeFile(path, `${JSON.stringify(attestation, null, 2)}\n`);

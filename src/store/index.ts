@@ -3,9 +3,10 @@
  * and tests, content digests, signed attestations, verification, and the index the daemon serves
  * `workflows.list` / `workflows.describe` / `runs.start {workflow}` from. docs/workflows.md.
  */
-export { WorkflowStore, assertValidInput, assertValidOutput } from './workflow-store.ts';
-export type { StoreProblem, WorkflowDescription, WorkflowListQuery, WorkflowStoreOptions, WorkflowSummary, WorkflowVersion } from './workflow-store.ts';
+export { WorkflowStore, assertValidInput, assertValidOutput, policyWorkflowOf } from './workflow-store.ts';
+export type { StoreProblem, StoreRun, WorkflowDescription, WorkflowListQuery, WorkflowStoreOptions, WorkflowSummary, WorkflowVersion } from './workflow-store.ts';
 export { parseWorkflowRef, type WorkflowRef } from './workflow-ref.ts';
+export { openWorkflowStore, storeConfigSchema, type OpenStoreOptions, type StoreConfig } from './store-config.ts';
 export { checkManifest, codeFileName, loadWorkflow, manifestError, manifestFileName, riskTiers, testKinds } from './workflow-manifest.ts';
 export type { DeclaredCapability, DeclaredError, LoadedWorkflow, ManifestProblem, RecordedCall, RiskTier, TestKind, WorkflowManifest, WorkflowTestCase } from './workflow-manifest.ts';
 export { attestationFileName, computeContentDigest, listWorkflowFiles } from './content-digest.ts';

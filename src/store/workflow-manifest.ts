@@ -7,6 +7,7 @@
  * `details.errors` name the file (relative to the version directory) and the key path (JSON pointer).
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
@@ -25,7 +26,7 @@ export interface DeclaredCapability {
   readonly purpose: string;
 }
 
-/** An error code the workflow may fail with, thrown as `new Error('CODE: message')`. */
+/** An error code the workflow may fail with: thrown as an Error whose `code` is it (run.failed `error.details.workflowCode`). */
 export interface DeclaredError {
   readonly code: string;
   readonly description: string;
@@ -55,6 +56,8 @@ export interface RecordedCall {
   readonly match?: 'exact' | 'subset';
   readonly result?: unknown;
   readonly error?: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
+  /** The policy must deny this call; the guest gets POLICY_DENIED. */
+  readonly denied?: true;
 }
 
 /** One test case of `tests/*.yaml`. */
@@ -95,8 +98,9 @@ const ajv = createStoreAjv();
 const validateManifestDocument = ajv.compile(loadSchema('workflow-manifest.schema.json'));
 const validateTestDocument = ajv.compile(loadSchema('workflow-test.schema.json'));
 
-/** The code file of a version directory. */
+/** The code file of a version directory (or `main.ts`, see `loadCode`). */
 export const codeFileName = 'main.js';
+export const typeScriptCodeFileName = 'main.ts';
 export const manifestFileName = 'workflow.yaml';
 
 /**
@@ -162,18 +166,42 @@ export async function loadWorkflow(dir: string): Promise<LoadedWorkflow> {
       if (found.length === 0) manifest = withDefaults(value as WorkflowManifest);
     }
   }
-  const code = await readOptional(join(dir, codeFileName));
-  if (code === undefined) problems.push({ file: codeFileName, pointer: '', message: 'is missing' });
+  const { code, codeFile } = await loadCode(dir, problems);
   const tests = await loadTests(dir, problems);
   if (manifest !== undefined) {
     const inputValidator = ajv.compile(manifest.input);
     const outputValidator = ajv.compile(manifest.output);
     checkTestsAgainstManifest(manifest, tests, inputValidator, outputValidator, problems);
     if (problems.length === 0 && code !== undefined) {
-      return { dir, manifest, code, codeFile: codeFileName, tests, validateInput: inputValidator, validateOutput: outputValidator };
+      return { dir, manifest, code, codeFile, tests, validateInput: inputValidator, validateOutput: outputValidator };
     }
   }
   throw manifestError(dir, problems);
+}
+
+/**
+ * Reads `main.js`, or else `main.ts` with its types stripped by Node's own `stripTypeScriptTypes`
+ * (erasable syntax only, like the rest of aiws; types become spaces, so line and column numbers in
+ * errors and stacks stay those of main.ts). Problems are added when neither or both exist.
+ */
+async function loadCode(dir: string, problems: ManifestProblem[]): Promise<{ code: string | undefined; codeFile: string }> {
+  const js = await readOptional(join(dir, codeFileName));
+  const ts = await readOptional(join(dir, typeScriptCodeFileName));
+  if (js !== undefined && ts !== undefined) {
+    problems.push({ file: typeScriptCodeFileName, pointer: '', message: 'exists beside main.js: keep one code file' });
+    return { code: undefined, codeFile: codeFileName };
+  }
+  if (js !== undefined) return { code: js, codeFile: codeFileName };
+  if (ts === undefined) {
+    problems.push({ file: codeFileName, pointer: '', message: 'is missing (or main.ts)' });
+    return { code: undefined, codeFile: codeFileName };
+  }
+  try {
+    return { code: stripTypeScriptTypes(ts, { mode: 'strip' }), codeFile: typeScriptCodeFileName };
+  } catch (error) {
+    problems.push({ file: typeScriptCodeFileName, pointer: '', message: `cannot be stripped of its types: ${(error as Error).message}` });
+    return { code: undefined, codeFile: typeScriptCodeFileName };
+  }
 }
 
 /** The STORE_MANIFEST_INVALID error for `problems` found in `dir`. */

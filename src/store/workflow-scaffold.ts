@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { valid } from 'semver';
 import { DaemonError } from '../errors/index.ts';
 import { codeFileName, manifestFileName } from './workflow-manifest.ts';
 
@@ -22,7 +23,7 @@ const namePattern = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /**
  * Creates `<dir>/<name>/<version>/` and returns its path.
- * @throws STORE_MANIFEST_INVALID when the name is not kebab-case or the directory exists
+ * @throws STORE_MANIFEST_INVALID when the name is not kebab-case, the version not semver, or the directory exists
  */
 export async function scaffoldWorkflow(options: ScaffoldOptions): Promise<string> {
   const { name } = options;
@@ -30,6 +31,7 @@ export async function scaffoldWorkflow(options: ScaffoldOptions): Promise<string
   if (!namePattern.test(name) || name.length > 64) {
     throw new DaemonError('STORE_MANIFEST_INVALID', `Cannot create workflow "${name}": the name must be kebab-case (a-z, 0-9, -), at most 64 characters`);
   }
+  if (valid(version) !== version) throw new DaemonError('STORE_MANIFEST_INVALID', `Cannot create workflow "${name}": "${version}" is not a semver version`);
   const target = join(options.dir, name, version);
   try {
     await mkdir(join(options.dir, name), { recursive: true });
@@ -68,7 +70,7 @@ output:
 # Capabilities this workflow may call, each with why; none yet.
 capabilities: []
 limits: { memoryMb: 32, cpuMs: 1000, wallMs: 5000 }
-# Errors the workflow fails with: throw new Error('CODE: message').
+# Errors the workflow fails with: throw an Error whose \`code\` is one of these.
 errors:
   - code: NAME_REJECTED
     description: The name contains markup or control characters
@@ -79,7 +81,7 @@ const code = `// A workflow is an ES module whose default export receives the in
 export default async function (input, ctx) {
   // Refuse markup and control characters rather than echoing them into someone's page or log.
   if (/[<>\\u0000-\\u001f]/.test(input.name)) {
-    throw new Error('NAME_REJECTED: the name must not contain markup or control characters');
+    throw Object.assign(new Error('the name must not contain markup or control characters'), { code: 'NAME_REJECTED' });
   }
   ctx.log('greeting', { length: input.name.length });
   return { greeting: \`Hello, \${input.name}\` };

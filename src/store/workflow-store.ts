@@ -87,6 +87,13 @@ export interface WorkflowDescription {
   readonly attestation?: Attestation;
 }
 
+/** A store workflow ready to run: see `WorkflowStore#prepareRun`. */
+export interface StoreRun {
+  readonly version: WorkflowVersion;
+  /** The `workflow` object of the policy input (admission and every capability decision). */
+  readonly policyWorkflow: ReturnType<typeof policyWorkflowOf>;
+}
+
 /** A directory the index left out, and why. */
 export interface StoreProblem {
   readonly dir: string;
@@ -214,6 +221,19 @@ export class WorkflowStore implements AsyncDisposable {
     };
   }
 
+  /**
+   * What `runs.start {workflow, input}` needs: resolves `ref`, validates `input` against the version's
+   * input schema, and returns the version (code, limits, digest, verified) with its policy identity.
+   * The returned version is a snapshot: a re-index during the run does not change what runs.
+   * @throws WORKFLOW_NOT_FOUND as `resolve`
+   * @throws INPUT_INVALID with `details.errors` (JSON pointers into the input)
+   */
+  prepareRun(ref: string, input: unknown): StoreRun {
+    const version = this.resolve(ref);
+    assertValidInput(version, input);
+    return { version, policyWorkflow: policyWorkflowOf(version) };
+  }
+
   /** Closes the watcher and timers. Idempotent. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
@@ -307,6 +327,27 @@ export class WorkflowStore implements AsyncDisposable {
       validateOutput: loaded.validateOutput,
     };
   }
+}
+
+/** The workflow part of the policy input (docs/policy.md `workflow`) for a run of `version`. */
+export function policyWorkflowOf(version: Pick<WorkflowVersion, 'name' | 'version' | 'digest' | 'verified' | 'manifest'>): {
+  readonly name: string;
+  readonly version: string;
+  readonly digest: string;
+  readonly verified: boolean;
+  readonly adhoc: false;
+  readonly declaredCapabilities: readonly string[];
+  readonly tags: readonly string[];
+} {
+  return {
+    name: version.name,
+    version: version.version,
+    digest: version.digest,
+    verified: version.verified,
+    adhoc: false,
+    declaredCapabilities: version.manifest.capabilities.map((c) => c.name),
+    tags: version.manifest.tags,
+  };
 }
 
 /**

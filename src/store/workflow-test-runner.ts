@@ -4,7 +4,8 @@
  *
  * Per call, in order: the name must be declared by the manifest (dynamic check), the args must pass
  * the capability's schema, the policy (`aiws/capability/decision`, as for a verified store run) must
- * allow it, and it must be the next recorded call with matching args. Any miss is a problem of the
+ * allow it (unless the recording says `denied: true`, then it must deny it), and it must be the next
+ * recorded call with matching args. Any miss is a problem of the
  * case; the guest then gets an error so the run ends rather than hangs. Nothing touches the network.
  *
  * The run's observable behaviour is collected as an event stream (logs, calls, outcome) so the
@@ -76,17 +77,26 @@ export interface TestRunOptions {
 /** Principal id in the policy input of verification runs. */
 export const verifierPrincipalId = 'aiws-verify';
 
-const declaredErrorPattern = /^([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+): /;
-
 /**
- * The error code a failed run reports: a declared workflow code when the guest threw
- * `Error('CODE: message')` with a code the manifest declares, else the sandbox's code.
+ * The error code a failed test run is judged by: the declared workflow code when the guest threw an
+ * error whose `code` the manifest declares (the sandbox passes it as `details.workflowCode` of a
+ * WORKFLOW_ERROR), else the sandbox's code.
  */
-export function failureCode(workflow: LoadedWorkflow, code: string, message: string): string {
-  if (code !== 'WORKFLOW_ERROR') return code;
-  const match = declaredErrorPattern.exec(message);
-  if (match !== null && workflow.manifest.errors.some((e) => e.code === match[1])) return match[1]!;
-  return code;
+export function failureCode(workflow: LoadedWorkflow, error: { readonly code: string; readonly details?: Readonly<Record<string, unknown>> }): string {
+  const thrown = thrownCodeOf(error);
+  if (thrown !== undefined && workflow.manifest.errors.some((e) => e.code === thrown)) return thrown;
+  return error.code;
+}
+
+/** `details.workflowCode` of a WORKFLOW_ERROR, when there is one. */
+function thrownCodeOf(error: { readonly code: string; readonly details?: Readonly<Record<string, unknown>> }): string | undefined {
+  const thrown = error.details?.workflowCode;
+  return error.code === 'WORKFLOW_ERROR' && typeof thrown === 'string' ? thrown : undefined;
+}
+
+/** True when `args` satisfy the recording's args (absent: anything). */
+function matches(recorded: WorkflowTestCase['calls'][number], args: unknown): boolean {
+  return recorded.args === undefined || diffJson(recorded.args, args ?? {}, { subset: recorded.match === 'subset' }).length === 0;
 }
 
 /** Runs `testCase` once. Never rejects for workflow faults: they are problems in the result. */
@@ -111,6 +121,10 @@ export async function runWorkflowTest(workflow: LoadedWorkflow, testCase: Workfl
   const onCall = async (call: { callId: number; name: string; args: unknown }): Promise<unknown> => {
     events.push({ type: 'call', name: call.name, args: call.args });
     called.push(call.name);
+    // Claim the recording slot before any await: calls in flight together match in call order.
+    const slot = next++;
+    const recorded = testCase.calls[slot];
+    const decisionIndex = callIndex++;
     const label = `call ${call.callId} ${call.name}`;
     if (!declared.includes(call.name)) {
       problems.push(`${label}: capability "${call.name}" is not declared in workflow.yaml`);
@@ -125,23 +139,28 @@ export async function runWorkflowTest(workflow: LoadedWorkflow, testCase: Workfl
     const decision = await options.policy.decide({
       principal: { id: verifierPrincipalId, scopes: [] },
       workflow: { name: manifest.name, version: manifest.version, digest: options.digest, verified: true, adhoc: false, declaredCapabilities: declared, tags: manifest.tags },
-      run: { id: options.runId, callIndex: callIndex++, callCounts: { ...callCounts } },
+      run: { id: options.runId, callIndex: decisionIndex, callCounts: { ...callCounts } },
       capability: { name: call.name, args },
       time: { nowNs: Date.now() * 1e6 },
     });
+    const expectDenial = recorded?.denied === true && recorded.name === call.name && matches(recorded, call.args);
     if (!decision.allow) {
-      problems.push(`${label}: the policy denies it for a verified run: ${decision.reasons.join('; ') || 'no reason given'}`);
+      if (!expectDenial) {
+        problems.push(`${label}: the policy denies it for a verified run: ${decision.reasons.join('; ') || 'no reason given'}`);
+      }
       throw new DaemonError('POLICY_DENIED', `Policy denied capability "${call.name}": ${decision.reasons.join('; ')}`, { details: { reasons: decision.reasons } });
     }
+    if (expectDenial) {
+      problems.push(`${label}: the recording expects the policy to deny it, but the policy allows it`);
+      throw new DaemonError('INTERNAL', 'Unexpected capability call during verification');
+    }
     callCounts[call.name] = (callCounts[call.name] ?? 0) + 1;
-    const recorded = testCase.calls[next];
     if (recorded === undefined) {
       problems.push(`${label}: unexpected call (the case records ${testCase.calls.length} call${testCase.calls.length === 1 ? '' : 's'}); args ${JSON.stringify(call.args)}`);
       throw new DaemonError('INTERNAL', 'Unexpected capability call during verification');
     }
-    next++;
-    if (recorded.name !== call.name) {
-      problems.push(`${label}: expected call ${next} to be "${recorded.name}"`);
+    if (recorded.name !== call.name || recorded.denied === true) {
+      problems.push(`${label}: expected call ${slot + 1} to be ${recorded.denied === true ? 'a denied ' : ''}"${recorded.name}"`);
       throw new DaemonError('INTERNAL', 'Unexpected capability call during verification');
     }
     if (recorded.args !== undefined) {
@@ -192,7 +211,8 @@ export async function runWorkflowTest(workflow: LoadedWorkflow, testCase: Workfl
     const violations = violationsOf(workflow.validateOutput, outcome.output);
     settled = violations.length === 0 ? { status: 'completed', output: outcome.output } : { status: 'failed', code: 'OUTPUT_INVALID', message: formatViolations(violations) };
   } else if (outcome.status === 'failed') {
-    settled = { status: 'failed', code: failureCode(workflow, outcome.error.code, outcome.error.message), message: outcome.error.message };
+    const thrown = thrownCodeOf(outcome.error);
+    settled = { status: 'failed', code: failureCode(workflow, outcome.error), message: outcome.error.message, ...(thrown === undefined ? {} : { thrown }) };
   } else {
     settled = { status: 'cancelled' };
   }
@@ -201,12 +221,15 @@ export async function runWorkflowTest(workflow: LoadedWorkflow, testCase: Workfl
   return { events, problems, calledCapabilities: called };
 }
 
-type Settled = { status: 'completed'; output: unknown } | { status: 'failed'; code: string; message: string } | { status: 'cancelled' };
+type Settled =
+  | { status: 'completed'; output: unknown }
+  | { status: 'failed'; code: string; message: string; /** The guest's own error code (details.workflowCode). */ thrown?: string }
+  | { status: 'cancelled' };
 
 function checkExpectation(workflow: LoadedWorkflow, testCase: WorkflowTestCase, settled: Settled, problems: string[]): void {
   if (settled.status === 'failed' && settled.code !== 'INPUT_INVALID' && settled.code !== 'OUTPUT_INVALID') {
     const declaredCodes = workflow.manifest.errors.map((e) => e.code);
-    const thrown = declaredErrorPattern.exec(settled.message)?.[1];
+    const thrown = settled.thrown;
     if (settled.code === 'WORKFLOW_ERROR' && thrown !== undefined && !declaredCodes.includes(thrown)) {
       problems.push(`the workflow failed with "${thrown}", which workflow.yaml does not declare under errors`);
     }

@@ -5,7 +5,7 @@
  *
  * The two runs of a case use different Math.random seeds and must produce identical event streams
  * (logs, calls with args, outcome): a workflow whose behaviour depends on anything but its input and
- * the recorded call results is not verifiable. TODO(#6): the journal issue extends this to replay.
+ * the recorded call results is not verifiable. (The journal issue extends this check to replay.)
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Sandbox } from '../sandbox/index.ts';

@@ -14,9 +14,13 @@ import { WebSocket } from 'ws';
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const bin = join(root, 'bin', 'aiws.js');
 
-/** The config a test daemon gets unless the test overrides keys (small, fast limits). */
+/** The repository's shipped policies directory. */
+export const shippedPoliciesDir = join(root, 'policies');
+
+/** The config a test daemon gets unless the test overrides keys (small, fast limits, the shipped policies, not watched). */
 export const testConfigDefaults = {
   log: { level: 'warn' },
+  policies: { dir: shippedPoliciesDir, watch: false },
   shutdownGraceMs: 5000,
   limits: { wallMs: 10_000, cpuMs: 5000 },
   sandbox: { workers: 1, warmIsolates: 1 },

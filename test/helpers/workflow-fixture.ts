@@ -26,7 +26,7 @@ export async function makeTempDir(prefix = 'aiws-store-'): Promise<{ dir: string
 
 export const defaultCode = `export default async function (input, ctx) {
   const r = await ctx.call('kv.get', { key: 'greeting:' + input.who });
-  if (!r.found) throw new Error('GREETING_UNKNOWN: no greeting for ' + input.who);
+  if (!r.found) throw Object.assign(new Error('no greeting for ' + input.who), { code: 'GREETING_UNKNOWN' });
   ctx.log('greeted', { who: input.who });
   return { text: r.value + ', ' + input.who };
 }

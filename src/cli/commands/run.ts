@@ -23,6 +23,8 @@ The file is an ES module whose default export is async function (input, ctx);
 
 Options:
   --input JSON|@FILE   input for the workflow: inline JSON, or @path of a JSON file
+  --capabilities LIST  capabilities the workflow will call, comma-separated
+                       (e.g. http.fetch,kv.get; repeatable); the policy denies undeclared ones
 ${connectionHelp}
   --json               print every event as one JSON line on stdout
   --memory-mb N        lower this run's memory limit (MiB)
@@ -37,8 +39,9 @@ Ctrl-C cancels the run.
 Exit status: 0 completed, 1 failed, cancelled or daemon unreachable,
 2 usage error, 130 interrupted.
 
-Example:
-  aiws run examples/hello.js --input '{"name":"Ada"}'`;
+Examples:
+  aiws run examples/hello.js --input '{"name":"Ada"}'
+  aiws run fetch-zen.js --capabilities http.fetch`;
 
 /** How long Ctrl-C waits for the daemon to confirm the cancellation before giving up on it. */
 const cancelGraceMs = 3_000;
@@ -53,6 +56,7 @@ export default async function run(argv: string[]): Promise<number> {
     options: {
       ...connectionOptions,
       input: { type: 'string' },
+      capabilities: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       'memory-mb': { type: 'string' },
       'cpu-ms': { type: 'string' },
@@ -67,6 +71,7 @@ export default async function run(argv: string[]): Promise<number> {
   const limits = readLimits(values);
   const input = values.input === undefined ? undefined : await readInput(values.input);
   const code = await readWorkflow(file);
+  const capabilities = readCapabilities(values.capabilities);
 
   const mode: ReportMode = values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain';
   let client: AiwsClient;
@@ -87,6 +92,7 @@ export default async function run(argv: string[]): Promise<number> {
         filename: file === '-' ? 'stdin.js' : basename(file),
         ...(input === undefined ? {} : { input: input.value }),
         ...(limits === undefined ? {} : { limits }),
+        ...(capabilities.length === 0 ? {} : { capabilities }),
         subscribe: true,
       }));
     } catch (error) {
@@ -126,6 +132,22 @@ export default async function run(argv: string[]): Promise<number> {
     reporter.close();
     await client.close();
   }
+}
+
+/**
+ * `--capabilities a,b --capabilities c` → `['a', 'b', 'c']`, without blanks or repeats.
+ * @throws UsageError for a name that cannot be a capability
+ */
+function readCapabilities(values: readonly string[] | undefined): string[] {
+  const names = new Set<string>();
+  for (const value of values ?? []) {
+    for (const name of value.split(',').map((part) => part.trim())) {
+      if (name === '') continue;
+      if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(name)) throw new UsageError(`invalid --capabilities entry "${name}": expected a name such as "http.fetch"`);
+      names.add(name);
+    }
+  }
+  return [...names];
 }
 
 /**

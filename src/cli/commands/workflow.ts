@@ -253,7 +253,7 @@ function formatReport(dir: string, report: VerifyReport, how: { written: string 
   const lines: string[] = [];
   lines.push(`${report.name === undefined ? dir : `${report.name}@${report.version}`}  (${dir})`);
   for (const p of report.manifestProblems) lines.push(`  ✗ ${p.file}${p.pointer === '' ? '' : ` ${p.pointer}`}: ${p.message}`);
-  const kindWidth = 11;
+  const kindWidth = 'adversarial'.length + 1;
   for (const c of report.cases) {
     lines.push(`  ${c.ok ? '✓' : '✗'} ${c.kind.padEnd(kindWidth)} ${c.name}`);
     for (const problem of c.problems) lines.push(`      ${problem}`);

@@ -2,9 +2,10 @@
  * Builds the `ctx` object handed to the workflow's default export.
  *
  * Runs inside the isolate. `ctx` is made of plain guest functions over a `GuestBridge`; nothing on it
- * is a host object. This is the one place where ergonomic wrappers over `ctx.call` belong
- * (TODO(#3): `ctx.http.fetch(url, init)` → `ctx.call('http.fetch', { url, init })`, `ctx.fs.read`,
- * `ctx.kv.get`, ...).
+ * is a host object. This is the one place where ergonomic wrappers over `ctx.call` belong: each one
+ * only shapes the arguments of one capability (`ctx.http.fetch(url, init)` is
+ * `ctx.call('http.fetch', { ...init, url })`) and resolves with the capability's result unchanged, so
+ * the events a run shows are the same whichever form the workflow used.
  */
 import { objectAssign, objectFreeze } from './intrinsics.ts';
 
@@ -25,10 +26,27 @@ export interface GuestLog {
   readonly error: (message: unknown, fields?: unknown) => void;
 }
 
+type Options = Readonly<Record<string, unknown>> | undefined;
+
 export interface GuestContext {
   readonly runId: string;
   readonly log: GuestLog;
   readonly call: (name: string, args?: unknown) => Promise<unknown>;
+  readonly http: { readonly fetch: (url: string, init?: Options) => Promise<unknown> };
+  readonly fs: {
+    readonly read: (path: string, options?: Options) => Promise<unknown>;
+    readonly write: (path: string, content: string, options?: Options) => Promise<unknown>;
+    readonly list: (path?: string) => Promise<unknown>;
+    readonly delete: (path: string, options?: Options) => Promise<unknown>;
+  };
+  readonly kv: {
+    readonly get: (key: string) => Promise<unknown>;
+    readonly put: (key: string, value: unknown) => Promise<unknown>;
+    readonly delete: (key: string) => Promise<unknown>;
+    readonly list: (options?: Options) => Promise<unknown>;
+  };
+  readonly clock: { readonly now: () => Promise<unknown> };
+  readonly random: { readonly bytes: (length: number) => Promise<unknown> };
 }
 
 /** Creates the frozen `ctx` for one run. */
@@ -36,5 +54,21 @@ export function createGuestContext(runId: string, bridge: GuestBridge): GuestCon
   const at = (level: GuestLogLevel) => (message: unknown, fields?: unknown): void => bridge.log(level, message, fields);
   const log: GuestLog = objectFreeze(objectAssign(at('info'), { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }));
   const call = (name: string, args?: unknown): Promise<unknown> => bridge.call(name, args);
-  return objectFreeze({ runId, log, call });
+  // Positional arguments win over same-named keys of the options object.
+  const http = objectFreeze({ fetch: (url: string, init?: Options) => call('http.fetch', { ...init, url }) });
+  const fs = objectFreeze({
+    read: (path: string, options?: Options) => call('fs.read', { ...options, path }),
+    write: (path: string, content: string, options?: Options) => call('fs.write', { ...options, path, content }),
+    list: (path?: string) => call('fs.list', path === undefined ? {} : { path }),
+    delete: (path: string, options?: Options) => call('fs.delete', { ...options, path }),
+  });
+  const kv = objectFreeze({
+    get: (key: string) => call('kv.get', { key }),
+    put: (key: string, value: unknown) => call('kv.put', { key, value }),
+    delete: (key: string) => call('kv.delete', { key }),
+    list: (options?: Options) => call('kv.list', { ...options }),
+  });
+  const clock = objectFreeze({ now: () => call('clock.now', {}) });
+  const random = objectFreeze({ bytes: (length: number) => call('random.bytes', { length }) });
+  return objectFreeze({ runId, log, call, http, fs, kv, clock, random });
 }

@@ -2,11 +2,12 @@
  * Guest runtime: the module the worker links in front of every workflow.
  *
  * Runs inside the isolate, in a fresh context per run; imports nothing from the host. The worker calls
- * `install` before the workflow module is evaluated (so hardening and the seeded Math.random are in
- * place for its top-level code), an entry module calls `ready` once the workflow module, top-level
- * awaits included, has finished evaluating, the worker calls `deliver` to settle `ctx.call`
- * promises and `tick` when the virtual clock asked to be woken (virtual-clock.ts). Everything leaves through one `sink` function that takes only primitives (strings and
- * numbers): no guest object ever reaches the host. The workflow cannot import this module, so `sink`
+ * `install` before the workflow module is evaluated (so hardening, seeded randomness and the virtual
+ * clock are in place for its top-level code), an entry module calls `ready` once the workflow module,
+ * top-level awaits included, has finished evaluating, and the worker calls `deliver` to settle
+ * `ctx.call` promises and `tick` when the virtual clock asked to be woken (virtual-clock.ts).
+ * Everything leaves through one `sink` function that takes only primitives (strings and numbers): no
+ * guest object ever reaches the host. The workflow cannot import this module, so `sink`
  * stays out of its reach.
  *
  * Sink messages, in order of emission:
@@ -14,7 +15,7 @@
  *   sink('call', callId, name, argsJson)
  *   sink('wake', offsetMs, generation)      tick(generation) is due offsetMs after the clock start; -1: none
  *   sink('done', outputJson)
- *   sink('fail', code, message, stack)
+ *   sink('fail', code, message, stack, thrownCode | '')
  */
 import { createGuestContext, type GuestLogLevel } from './context.ts';
 import { harden } from './harden.ts';
@@ -25,7 +26,7 @@ import {
 } from './intrinsics.ts';
 import { describeError, toJson } from './serialise.ts';
 
-type Sink = (kind: string, a?: string | number, b?: string | number, c?: string) => void;
+type Sink = (kind: string, a?: string | number, b?: string | number, c?: string, d?: string) => void;
 
 /** What the worker passes to `install` (as JSON). */
 interface RuntimeConfig {
@@ -65,16 +66,17 @@ let logChars = 0;
 let logLimitReported = false;
 const pending = new MapCtor<number, PendingCall>();
 
-function emit(kind: string, a?: string | number, b?: string | number, c?: string): void {
-  if (sink !== undefined) sink(kind, a, b, c);
+function emit(kind: string, a?: string | number, b?: string | number, c?: string, d?: string): void {
+  if (sink !== undefined) sink(kind, a, b, c, d);
 }
 
-function finish(kind: 'done' | 'fail', a: string, b?: string, c?: string): void {
+/** `fail`: `a` the code, `b` the message, `c` the guest stack, `d` the thrown value's own `code` ('' for none). */
+function finish(kind: 'done' | 'fail', a: string, b?: string, c?: string, d?: string): void {
   if (finished) return;
   finished = true;
   clock?.stop();
   if (kind === 'done') emit('done', a);
-  else emit('fail', a, b ?? '', c ?? '');
+  else emit('fail', a, b ?? '', c ?? '', d ?? '');
 }
 
 function formatArgs(args: readonly unknown[]): string {
@@ -214,7 +216,7 @@ function complete(output: unknown, runConfig: RuntimeConfig): void {
 
 function fail(error: unknown, filename: string): void {
   const described = describeError(error, filename);
-  finish('fail', 'WORKFLOW_ERROR', described.message, described.stack);
+  finish('fail', 'WORKFLOW_ERROR', described.message, described.stack, described.code);
 }
 
 /**

@@ -58,26 +58,33 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${reflectApply(stringSlice, text, [0, max]) as string}…`;
 }
 
+/** Longest `code` of a thrown error that is passed on (the host checks its form again). */
+const maxCodeChars = 64;
+
 /**
- * Reads message and stack from whatever the workflow threw (an Error, a string, a hostile object),
- * keeping only the stack frames that point into the workflow file.
+ * Reads message, stack and `code` from whatever the workflow threw (an Error, a string, a hostile
+ * object), keeping only the stack frames that point into the workflow file. `code` is the thrown
+ * value's own string `code` property ('' when absent or too long): the workflow's declared error code.
  */
-export function describeError(error: unknown, filename: string): { message: string; stack: string } {
+export function describeError(error: unknown, filename: string): { message: string; stack: string; code: string } {
   let message: string;
   let stack = '';
+  let code = '';
   try {
     if (typeof error === 'object' && error !== null) {
       const candidate = (error as { message?: unknown }).message;
       message = typeof candidate === 'string' ? candidate : safeString(error);
       const rawStack = (error as { stack?: unknown }).stack;
       if (typeof rawStack === 'string' && filename !== '') stack = guestFrames(rawStack, filename);
+      const rawCode = (error as { code?: unknown }).code;
+      if (typeof rawCode === 'string' && rawCode.length <= maxCodeChars) code = rawCode;
     } else {
       message = safeString(error);
     }
   } catch {
     message = '[unreadable error]';
   }
-  return { message: truncate(message, maxMessageChars), stack: truncate(stack, maxStackChars) };
+  return { message: truncate(message, maxMessageChars), stack: truncate(stack, maxStackChars), code };
 }
 
 /** Keeps the header lines of a V8 stack and the frames located in `filename`. */

@@ -3,12 +3,11 @@
  *
  * Steps: a fresh context with the guest runtime linked in (prepared ahead by the pool for a warm
  * isolate) and `install`ed (hardening, seeded randomness, the virtual clock, the outbound sink); the
- * workflow compiled
- * as a module (compile errors and imports →
- * WORKFLOW_INVALID); an entry module that imports the workflow and signals readiness; then the guest
- * drives itself and reports through the sink. The worker's watchdog calls `check()` every few
- * milliseconds: CPU over the limit → LIMIT_CPU, wall clock over the limit → LIMIT_WALL, isolate
- * disposed by V8 → LIMIT_MEMORY. A stopped run disposes its isolate, which is never reused.
+ * workflow compiled as a module (compile errors and imports → WORKFLOW_INVALID); an entry module that
+ * imports the workflow and signals readiness; then the guest drives itself and reports through the
+ * sink. The worker's watchdog calls `check()` every few milliseconds: CPU over the limit → LIMIT_CPU,
+ * wall clock over the limit → LIMIT_WALL, isolate disposed by V8 → LIMIT_MEMORY. A stopped run
+ * disposes its isolate, which is never reused.
  *
  * Timers: the guest's virtual clock says when it wants a tick (`wake`); in a live run the worker
  * waits until that much real time has passed since the run started, in a replay it ticks at once.
@@ -39,6 +38,8 @@ const logLevels: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error'
 const failureCodes: ReadonlySet<string> = new Set(['WORKFLOW_INVALID', 'WORKFLOW_ERROR', 'WORKFLOW_OUTPUT_INVALID', 'LIMIT_OUTPUT']);
 
 const arrayBufferRefusal = 'Array buffer allocation failed';
+/** Form of a workflow's own error code (`err.code`), passed on as `details.workflowCode`. */
+const workflowCodePattern = /^[A-Z][A-Z0-9_]{1,63}$/;
 /** Node's largest timer delay; a longer wake fires early in real time, which changes nothing the guest sees. */
 const maxRealDelayMs = 2147483647;
 
@@ -186,7 +187,7 @@ export class GuestRun {
       this.#deliver = deliver;
       this.#tick = tick;
       if (this.#stopReason !== undefined) return;
-      const sink = new ivm.Callback((kind: unknown, a: unknown, b: unknown, c: unknown) => this.#onSink(kind, a, b, c), { ignored: true });
+      const sink = new ivm.Callback((kind: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => this.#onSink(kind, a, b, c, d), { ignored: true });
       const config = JSON.stringify({
         runId: request.runId, filename: request.filename, seed: request.seed, clockStartMs: request.clockStartMs, maxOutputBytes: request.limits.maxOutputBytes,
       });
@@ -216,7 +217,7 @@ export class GuestRun {
     }
   }
 
-  #onSink(kind: unknown, a: unknown, b: unknown, c: unknown): void {
+  #onSink(kind: unknown, a: unknown, b: unknown, c: unknown, d?: unknown): void {
     if (this.#settled) return;
     switch (kind) {
       case 'log':
@@ -245,7 +246,7 @@ export class GuestRun {
           const code = a as SandboxFailure['code'];
           // The isolate's allocator refuses an ArrayBuffer over the memory limit with a RangeError.
           if (code === 'WORKFLOW_ERROR' && b === arrayBufferRefusal) this.#stop('LIMIT_MEMORY');
-          else this.#settle(failure(code, b, code === 'WORKFLOW_ERROR' ? c : undefined));
+          else this.#settle(failure(code, b, code === 'WORKFLOW_ERROR' ? c : undefined, code === 'WORKFLOW_ERROR' ? thrownCodeDetails(d) : undefined));
         }
         return;
       default:
@@ -356,6 +357,14 @@ export class GuestRun {
 function failure(code: SandboxFailure['code'], message: string, stack?: string, details?: Readonly<Record<string, unknown>>): (stats: SandboxRunStats) => WorkerOutcome {
   const error: SandboxFailure = { code, message, ...(stack ? { stack } : {}), ...(details ? { details } : {}) };
   return (stats) => ({ status: 'failed', error, stats });
+}
+
+/**
+ * `{ workflowCode }` when the guest threw a value whose own `code` is a string of the declared-error
+ * form (`AMOUNT_INVALID`); the run still fails with WORKFLOW_ERROR, the code clients match on.
+ */
+function thrownCodeDetails(code: unknown): { workflowCode: string } | undefined {
+  return typeof code === 'string' && workflowCodePattern.test(code) ? { workflowCode: code } : undefined;
 }
 
 /** Keeps the header of a V8 stack and the frames located in the workflow file (no host paths). */

@@ -39,6 +39,16 @@ describe('aiws run', () => {
     expect(result.stderr).toMatch(/run \S+ completed in/);
   });
 
+  it('declares --capabilities so the policy allows those calls and denies the rest', async () => {
+    await writeFile(workflow('clock.js'), `export default async function (input, ctx) {\n  const now = await ctx.clock.now();\n  try { await ctx.random.bytes(1); return 'random allowed'; } catch (e) { return { year: new Date(now.epochMs).getUTCFullYear() > 2000, random: e.code }; }\n}\n`);
+    const result = await runCli(['run', workflow('clock.js'), '--capabilities', 'clock.now,kv.get', '--capabilities', 'clock.now', '--url', daemon.url]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ year: true, random: 'POLICY_DENIED' });
+    const bad = await runCli(['run', workflow('clock.js'), '--capabilities', 'Not A Name', '--url', daemon.url]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('invalid --capabilities entry "Not A Name"');
+  });
+
   it('reads --input from a file with @path and the URL from AIWS_URL', async () => {
     const result = await runCli(['run', hello, '--input', `@${workflow('input.json')}`], { env: { AIWS_URL: daemon.url } });
     expect(result.code).toBe(0);

@@ -103,10 +103,10 @@ describe('scopes and isolation', () => {
     await reader.close();
   });
 
-  it('requires runs:adhoc on top of runs:start to send code', async () => {
+  it('refuses code from a principal without runs:adhoc through the admission policy', async () => {
     const starter = await daemon.connect({ token: 'starter-secret' });
     const reply = await starter.call('runs.start', { code });
-    expect(reply.error).toMatchObject({ code: -32003, data: { code: 'AUTH_FORBIDDEN', details: { scope: 'runs:adhoc' } } });
+    expect(reply.error).toMatchObject({ code: -32050, data: { code: 'POLICY_DENIED', details: { reasons: ['ad-hoc code needs the "runs:adhoc" scope'] } } });
     await starter.close();
   });
 });

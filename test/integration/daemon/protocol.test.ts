@@ -93,8 +93,10 @@ describe('daemon.status', () => {
       uptimeMs: expect.any(Number),
       runs: { queued: 0, running: 0, completed: expect.any(Number), failed: 0, cancelled: 0, interrupted: 0 },
       pool: { workers: 1, idleIsolates: expect.any(Number), activeRuns: 0, workerRestarts: 0 },
-      policyRevision: null,
+      policyRevision: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      policy: { revision: expect.stringMatching(/^sha256:/), source: 'rego', watching: false, entrypoints: ['aiws/admission/decision', 'aiws/capability/decision'] },
     });
+    expect((status.policy as { revision: string }).revision).toBe(status.policyRevision);
     expect(status.connections).toBeGreaterThanOrEqual(1);
   });
 });

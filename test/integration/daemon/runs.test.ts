@@ -69,8 +69,8 @@ describe('runs.start', () => {
     expect((last.data.error as { details?: unknown }).details).toMatchObject({ line: 1, column: expect.any(Number) });
   });
 
-  it('refuses every capability call with CAPABILITY_UNKNOWN', async () => {
-    const code = workflow(`try { await ctx.call('http.fetch', { url: 'http://example.com' }); return 'called'; } catch (e) { return e.code; }`);
+  it('rejects a call to an unknown capability in the guest with CAPABILITY_UNKNOWN', async () => {
+    const code = workflow(`try { await ctx.call('teleport.now', {}); return 'called'; } catch (e) { return e.code; }`);
     const { runId } = await client.request<{ runId: string }>('runs.start', { code });
     expect(await client.settled(runId)).toMatchObject({ type: 'run.completed', data: { output: 'CAPABILITY_UNKNOWN' } });
   });

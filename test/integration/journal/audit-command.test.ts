@@ -1,5 +1,5 @@
 // `aiws audit verify --file`: the command module run in a real Node 24 process against exports
-// written by a real journal (the dispatcher registration is the lead's; this drives the module).
+// written by a real journal, plus its command-line errors (the daemon forms: journal-e2e/audit.test.ts).
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,8 +64,13 @@ describe('aiws audit', () => {
     it('exits 1 for a missing file and 2 for a bad command line', async () => {
       const dir = await tempDir();
       expect(await runAudit(['verify', '--file', join(dir, 'nope.jsonl')])).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read') as unknown });
-      expect(await runAudit(['verify', 'r1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('UsageError') as unknown });
-      expect(await runAudit(['export', 'r1'])).toMatchObject({ code: 2 });
+      expect(await runAudit(['verify'])).toMatchObject({ code: 2, stderr: expect.stringContaining('UsageError') as unknown });
+      expect(await runAudit(['verify', 'r1', '--all'])).toMatchObject({ code: 2, stderr: expect.stringContaining('UsageError') as unknown });
+      expect(await runAudit(['verify', 'r1', '--file', join(dir, 'x.jsonl')])).toMatchObject({ code: 2 });
+      expect(await runAudit(['export'])).toMatchObject({ code: 2 });
+      expect(await runAudit(['frobnicate'])).toMatchObject({ code: 2 });
+      // Through a daemon that is not there: a clear failure (1), not a usage error.
+      expect(await runAudit(['verify', 'r1', '--url', 'ws://127.0.0.1:9/v1'])).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot connect') as unknown });
     });
   });
 });

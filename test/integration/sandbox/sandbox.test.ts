@@ -142,6 +142,21 @@ describe('Sandbox', () => {
       expect(error.stack).not.toMatch(/file:|\/work\/|isolated-vm/);
     });
 
+    it('keeps a thrown error\'s own code as details.workflowCode, still failing with WORKFLOW_ERROR', async () => {
+      const code = [
+        'export default async (input) => {',
+        '  throw Object.assign(new Error("not enough money"), { code: input.code });',
+        '};',
+      ].join('\n');
+      const declared = failureOf((await runWorkflow(sandbox(), code, { input: { code: 'INSUFFICIENT_FUNDS' } })).outcome);
+      expect(declared).toMatchObject({ code: 'WORKFLOW_ERROR', message: 'not enough money', details: { workflowCode: 'INSUFFICIENT_FUNDS' } });
+      for (const bad of ['lower_case', 'X', `A${'B'.repeat(64)}`, 42]) {
+        const error = failureOf((await runWorkflow(sandbox(), code, { input: { code: bad } })).outcome);
+        expect(error.code, String(bad)).toBe('WORKFLOW_ERROR');
+        expect(error.details, String(bad)).toBeUndefined();
+      }
+    });
+
     it('reports a thrown non-Error value with its string form', async () => {
       const error = failureOf((await runWorkflow(sandbox(), 'export default async () => { throw "plain string"; }')).outcome);
       expect(error).toMatchObject({ code: 'WORKFLOW_ERROR', message: 'plain string' });

@@ -11,6 +11,7 @@ const status: DaemonStatusResult = {
   pool: { workers: 1, idleIsolates: 2, activeRuns: 1, workerRestarts: 0 },
   connections: 3,
   policyRevision: null,
+  policy: { revision: null, loadedAt: null, source: null, entrypoints: [], watching: true },
 };
 
 describe('formatStatus', () => {
@@ -30,5 +31,17 @@ describe('formatStatus', () => {
     const text = formatStatus('ws://h/v1', { ...status, policyRevision: 'sha256:abc', journal: { segments: 2 } } as DaemonStatusResult);
     expect(text).toContain('policy       sha256:abc');
     expect(text).toContain('journal      {"segments":2}');
+  });
+
+  it('shows the newest rejected policy edit next to the revision still in force', () => {
+    const policy = {
+      ...status.policy,
+      revision: 'sha256:abc',
+      lastError: { revision: 'sha256:def', at: '2026-11-24T08:00:00.000Z', diagnostics: [{ code: 'REGO1001', message: 'm', text: 'aiws/x.rego:3:5: unexpected token\n  3 | x ==\n' }, { code: 'REGO1002', message: 'n', text: 'other' }] },
+    };
+    const lines = formatStatus('ws://h/v1', { ...status, policyRevision: 'sha256:abc', policy }).split('\n');
+    expect(lines).toContain('policy        sha256:abc');
+    expect(lines).toContain('policy error  2026-11-24T08:00:00.000Z: aiws/x.rego:3:5: unexpected token (and 1 more)');
+    expect(lines.some((l) => l.includes('"lastError"'))).toBe(false);
   });
 });

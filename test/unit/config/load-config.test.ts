@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it, onTestFinished } from 'vitest';
 import { isDaemonError } from '../../../src/errors/index.ts';
-import { configSchema, isLoopbackHost, loadConfig, resolveConfig, type DaemonConfig } from '../../../src/config/index.ts';
+import { configSchema, isLoopbackHost, loadConfig, resolveConfig, resolveSecretValues, type DaemonConfig } from '../../../src/config/index.ts';
 
 const base = { file: '/etc/aiws.yaml', env: {}, overrides: {}, baseDir: '/srv/aiws' } as const;
 
@@ -33,6 +33,30 @@ describe('resolveConfig', () => {
       log: { level: 'info' },
       configFile: '/etc/aiws.yaml',
     });
+  });
+
+  it('resolves policies.dir against the config file and defaults the capability settings', () => {
+    const config = resolveConfig({ policies: { dir: 'rules' } }, base);
+    expect(config.policies).toEqual({ dir: '/srv/aiws/rules', watch: true, evalTimeoutMs: 250 });
+    expect(resolveConfig(null, base).policies.dir).toBe('/srv/aiws/policies');
+    expect(config.capabilities).toMatchObject({ maxEventValueBytes: 65_536, http: { allowPrivateNetworks: false, allowedCidrs: [], maxRedirects: 5 }, fs: { keepWorkspaces: false }, kv: { fileName: 'kv.sqlite' } });
+  });
+
+  it('reads secrets from literals and the environment, and names a missing variable without any value', () => {
+    const secrets = { api: { env: 'API_TOKEN' }, plain: 'p-value-123' };
+    const config = resolveConfig({ secrets }, { ...base, env: { API_TOKEN: 't-value-456' } });
+    expect(resolveSecretValues(config.secrets, { API_TOKEN: 't-value-456' })).toEqual({ api: 't-value-456', plain: 'p-value-123' });
+    const missing = problemsOf(() => resolveConfig({ secrets }, base));
+    expect(missing.problems).toEqual([{ path: 'secrets.api.env', message: 'environment variable "API_TOKEN" is not set' }]);
+    expect(missing.message).not.toContain('p-value-123');
+    expect(() => resolveSecretValues(config.secrets, { API_TOKEN: '' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+
+  it('never prints a malformed secret value in a config error', () => {
+    const { message, problems } = problemsOf(() => resolveConfig({ secrets: { api: 9_876_543_210, 'bad name!': 'x' } }, base));
+    expect(message).not.toContain('9876543210');
+    expect(problems.map((p) => p.path)).toContain('secrets.api');
+    expect(problems.some((p) => p.path.startsWith('secrets'))).toBe(true);
   });
 
   it('deep-freezes the result', () => {
@@ -106,7 +130,10 @@ describe('resolveConfig', () => {
     expectTypeOf<DaemonConfig['port']>().toEqualTypeOf<number>();
     expectTypeOf<DaemonConfig['log']['level']>().toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
     expectTypeOf<DaemonConfig['auth']['tokens'][number]['scopes'][number]>().toEqualTypeOf<'runs:start' | 'runs:adhoc' | 'runs:read' | 'workflows:read' | 'admin'>();
-    expect(Object.keys(configSchema.properties)).toEqual(['host', 'port', 'dataDir', 'auth', 'limits', 'sandbox', 'shutdownGraceMs', 'log']);
+    expectTypeOf<DaemonConfig['secrets'][string]>().toEqualTypeOf<string | { readonly env: string }>();
+    expectTypeOf<DaemonConfig['capabilities']['http']['allowPrivateNetworks']>().toEqualTypeOf<boolean>();
+    expectTypeOf<DaemonConfig['journal']['durability']>().toEqualTypeOf<'fsync' | 'none'>();
+    expect(Object.keys(configSchema.properties)).toEqual(['host', 'port', 'dataDir', 'auth', 'limits', 'sandbox', 'policies', 'secrets', 'capabilities', 'journal', 'shutdownGraceMs', 'log']);
   });
 });
 

@@ -9,6 +9,7 @@ import { JobService, MemoryEventStore, type RunEventSink } from '../../../src/jo
 import type { RunEvent } from '../../../src/protocol/index.ts';
 
 const viewer = { principal: 'p', admin: false };
+const p = { id: 'p', scopes: ['runs:start', 'runs:adhoc'] };
 const limits = { maxConcurrentRuns: 2, maxQueuedRuns: 1, memoryMb: 64, cpuMs: 5000, wallMs: 10_000, maxOutputBytes: 65_536 };
 const logs = (n: number): string => `export default async function (input, ctx) { for (let i = 1; i <= ${n}; i++) { ctx.log('l' + i); if (i % 7 === 0) await Promise.resolve(); } return ${n}; }`;
 const never = 'export default async function () { await new Promise(() => {}); }';
@@ -53,7 +54,7 @@ function recordingSink(gated = false): RunEventSink & { events: RunEvent[]; open
 describe('JobService', () => {
   describe('#subscribe', () => {
     it('delivers nothing before start() and the whole history after', async () => {
-      const { runId } = jobs.start('p', { code: logs(10) });
+      const { runId } = await jobs.start(p, { code: logs(10) });
       const first = recordingSink();
       jobs.subscribe(runId, viewer, 0, first).start();
       await first.done;
@@ -68,7 +69,7 @@ describe('JobService', () => {
     });
 
     it('replays only while the sink is writable', async () => {
-      const { runId } = jobs.start('p', { code: logs(5) });
+      const { runId } = await jobs.start(p, { code: logs(5) });
       const watcher = recordingSink();
       jobs.subscribe(runId, viewer, 0, watcher).start();
       await watcher.done;
@@ -82,7 +83,7 @@ describe('JobService', () => {
     });
 
     it('gives subscribers joining a live run at any afterSeq every later seq exactly once', async () => {
-      const { runId } = jobs.start('p', { code: logs(300) });
+      const { runId } = await jobs.start(p, { code: logs(300) });
       const subscribers: { afterSeq: number; sink: ReturnType<typeof recordingSink> }[] = [];
       for (let i = 0; i < 12; i++) {
         const afterSeq = (i * 17) % 200;
@@ -98,7 +99,7 @@ describe('JobService', () => {
     });
 
     it('stops delivery on close()', async () => {
-      const { runId } = jobs.start('p', { code: never, limits: { wallMs: 300 } });
+      const { runId } = await jobs.start(p, { code: never, limits: { wallMs: 300 } });
       const sink = recordingSink();
       const subscription = jobs.subscribe(runId, viewer, 0, sink);
       subscription.start();
@@ -112,7 +113,7 @@ describe('JobService', () => {
     });
 
     it('hides another principal\'s run', async () => {
-      const { runId } = jobs.start('p', { code: logs(1) });
+      const { runId } = await jobs.start(p, { code: logs(1) });
       expect(() => jobs.subscribe(runId, { principal: 'q', admin: false }, 0, recordingSink())).toThrow(expect.objectContaining({ code: 'RUN_NOT_FOUND' }));
       const admin = recordingSink();
       jobs.subscribe(runId, { principal: 'q', admin: true }, 0, admin).start();
@@ -123,21 +124,22 @@ describe('JobService', () => {
 
   describe('#start', () => {
     it('queues, refuses beyond the queue with DAEMON_BUSY, and cancels queued and running runs', async () => {
-      const a = jobs.start('p', { code: never });
-      const b = jobs.start('p', { code: never });
-      const c = jobs.start('p', { code: never });
+      const a = await jobs.start(p, { code: never });
+      const b = await jobs.start(p, { code: never });
+      const c = await jobs.start(p, { code: never });
       expect(c.status).toBe('queued');
-      expect(() => jobs.start('p', { code: never })).toThrow(expect.objectContaining({ code: 'DAEMON_BUSY' }));
+      await expect(jobs.start(p, { code: never })).rejects.toMatchObject({ code: 'DAEMON_BUSY' });
       expect((await jobs.cancel(c.runId, viewer)).status).toBe('cancelled');
       expect((await jobs.cancel(a.runId, viewer)).status).toBe('cancelled');
       expect((await jobs.cancel(b.runId, viewer)).status).toBe('cancelled');
       await expect(jobs.cancel(b.runId, viewer)).rejects.toMatchObject({ code: 'RUN_NOT_CANCELLABLE' });
     });
 
-    it('refuses limits above the configured maximum', () => {
-      expect(() => jobs.start('p', { code: never, limits: { memoryMb: 65, cpuMs: 10 } })).toThrow(
-        expect.objectContaining({ code: 'LIMIT_EXCEEDS_MAXIMUM', details: { limits: { memoryMb: { requested: 65, maximum: 64 } } } }),
-      );
+    it('refuses limits above the configured maximum', async () => {
+      await expect(jobs.start(p, { code: never, limits: { memoryMb: 65, cpuMs: 10 } })).rejects.toMatchObject({
+        code: 'LIMIT_EXCEEDS_MAXIMUM',
+        details: { limits: { memoryMb: { requested: 65, maximum: 64 } } },
+      });
     });
   });
 });

@@ -119,6 +119,7 @@ describe('PolicyEngine', () => {
       await engine.close();
       await expect(engine.decide(cap, {})).rejects.toThrow(DaemonError);
       await expect(engine.decide(cap, {})).rejects.toMatchObject({ code: 'DAEMON_CLOSED' });
+      await expect(engine.reload()).rejects.toMatchObject({ code: 'DAEMON_CLOSED' });
     });
   });
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkAttestation, loadTrustedKeys, parseAttestation, signAttestation, type Attestation, type TrustedKey } from '../../../src/store/index.ts';
+import { assertAttestation, checkAttestation, loadTrustedKeys, parseAttestation, signAttestation, type Attestation, type TrustedKey } from '../../../src/store/index.ts';
 import { keyIdOf } from '../../../src/store/index.ts';
 
 const claims = { name: 'greeter', version: '1.0.0', digest: `sha256:${'a'.repeat(64)}`, policyRevision: 'sha256:p', tests: { passed: 3, total: 3 }, time: '2026-01-01T00:00:00.000Z' };
@@ -55,6 +55,15 @@ describe('attestation', () => {
     const { privateKey, trusted } = keyPair();
     const attestation = signAttestation(claims, privateKey);
     expect(checkAttestation(attestation, { ...expected, name: 'other' }, [trusted])?.type).toBe('identity-mismatch');
+  });
+
+  it('assertAttestation throws ATTESTATION_INVALID with the problem', () => {
+    const { privateKey, trusted } = keyPair();
+    const attestation = signAttestation(claims, privateKey);
+    expect(() => assertAttestation(attestation, expected, [trusted])).not.toThrow();
+    expect(() => assertAttestation({ type: 'missing' }, expected, [trusted])).toThrow(
+      expect.objectContaining({ code: 'ATTESTATION_INVALID', message: 'Cannot trust workflow "greeter@1.0.0": no attestation.json' }),
+    );
   });
 
   it('explains malformed attestation files', () => {

@@ -96,6 +96,27 @@ describe('workflow manifest', () => {
       expect(problems.map((p) => p.pointer)).toEqual(expect.arrayContaining(['/cases/0/calls/0/name', '/cases/1/error/code']));
     });
 
+    it('loads main.ts with its types stripped, keeping line numbers', async () => {
+      const dir = await writeFixture(await tempRoot());
+      const { rm } = await import('node:fs/promises');
+      await rm(join(dir, 'main.js'));
+      await writeFile(join(dir, 'main.ts'), 'interface Input { who: string }\nexport default async function (input: Input, ctx: unknown): Promise<{ text: string }> {\n  return { text: input.who };\n}\n');
+      const loaded = await loadWorkflow(dir);
+      expect(loaded.codeFile).toBe('main.ts');
+      expect(loaded.code).not.toContain('interface');
+      expect(loaded.code.split('\n')[2]).toBe('  return { text: input.who };');
+    });
+
+    it('refuses main.ts with non-erasable syntax, and main.ts beside main.js', async () => {
+      const dir = await writeFixture(await tempRoot());
+      await writeFile(join(dir, 'main.ts'), 'export default async function () {}\n');
+      expect((await problemsOf(dir)).map((p) => p.file)).toContain('main.ts');
+      const { rm } = await import('node:fs/promises');
+      await rm(join(dir, 'main.js'));
+      await writeFile(join(dir, 'main.ts'), 'enum Mode { A }\nexport default async function () { return Mode.A; }\n');
+      expect(await problemsOf(dir)).toContainEqual(expect.objectContaining({ file: 'main.ts', message: expect.stringContaining('enum') }));
+    });
+
     it('reports a missing main.js and a missing tests directory together', async () => {
       const root = await tempRoot();
       const dir = join(root, 'x');

@@ -3,23 +3,30 @@
 // Order matters for safety: input checks, then the idempotency lookup (a replay must return the
 // original transfer even though balances have moved since), then both accounts, then balance and
 // limit checks, and only then the one call that moves money. Every failure is a declared error,
-// thrown as Error('CODE: message'); nothing is retried here, because a retry of the POST must carry
-// the same idempotency key and that is the caller's decision (TRANSFER_STATUS_UNKNOWN says so).
+// thrown as an Error carrying that `code` (fail below); nothing is retried here, because a retry of
+// the POST must carry the same idempotency key and that is the caller's decision
+// (TRANSFER_STATUS_UNKNOWN says so).
 
 const DEFAULT_API = 'https://bank.example.com';
 const AUTH = { $secret: 'bank-api' };
 
 function fail(code, message) {
-  throw new Error(`${code}: ${message}`);
+  throw Object.assign(new Error(message), { code });
 }
 
 async function request(ctx, url, init, phase) {
   try {
     return await ctx.call('http.fetch', { url, ...init, responseType: 'json', timeoutMs: 10000 });
   } catch (error) {
+    // Refused before anything was sent: retrying cannot help, the operator's policy must change.
+    if (error.code === 'POLICY_DENIED') fail('BANK_NOT_ALLOWED', `the policy does not allow calling the bank API at "${api(url)}"`);
     if (phase === 'create') fail('TRANSFER_STATUS_UNKNOWN', `creating the transfer failed (${error.code ?? 'error'}); retry with the same idempotency key`);
     fail('BANK_UNAVAILABLE', `the bank API could not be reached (${error.code ?? 'error'})`);
   }
+}
+
+function api(url) {
+  return url.replace(/^(https?:\/\/[^/]+).*$/, '$1');
 }
 
 function isAccount(body) {

@@ -7,7 +7,7 @@
 const MAX_FILES = 50;
 
 function fail(code, message) {
-  throw new Error(`${code}: ${message}`);
+  throw Object.assign(new Error(message), { code });
 }
 
 async function call(ctx, name, args, what) {

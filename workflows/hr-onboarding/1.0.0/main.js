@@ -6,7 +6,7 @@ const DEFAULT_API = 'https://hr.example.com';
 const ORDER = ['email', 'payroll', 'badge'];
 
 function fail(code, message) {
-  throw new Error(`${code}: ${message}`);
+  throw Object.assign(new Error(message), { code });
 }
 
 async function createAccount(ctx, api, system, employee) {

@@ -7,7 +7,7 @@
 const SEVERITY = ['none', 'minor', 'moderate', 'major', 'contraindicated'];
 
 function fail(code, message) {
-  throw new Error(`${code}: ${message}`);
+  throw Object.assign(new Error(message), { code });
 }
 
 function normalise(name) {

@@ -8,7 +8,7 @@ const ALLOWED_HOSTS = ['docs.example.com', 'www.example.com', 'news.example.com'
 const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
 function fail(code, message) {
-  throw new Error(`${code}: ${message}`);
+  throw Object.assign(new Error(message), { code });
 }
 
 // scheme://host[:port]/path → parts; null when it does not parse.
