@@ -158,7 +158,7 @@ export function createDaemon(config: ResolvedConfig, options: DaemonOptions = {}
         // Crash recovery before the first client: runs left open are marked interrupted, every past run is served.
         jobs.restore((await recoverRuns(journal, logger)).runs);
         const { memoryMb, cpuMs, wallMs, maxOutputBytes } = config.limits;
-        const audit = new RunAudit({ journal, runs: jobs, sandbox, code, defaultLimits: { memoryMb, cpuMs, wallMs, maxOutputBytes }, logger, policy });
+        const audit = new RunAudit({ journal, runs: jobs, sandbox, code, defaultLimits: { memoryMb, cpuMs, wallMs, maxOutputBytes }, logger, policy, maxConcurrentReplays: config.limits.maxConcurrentRuns });
         server = new WsServer({
           host: config.host,
           port: config.port,

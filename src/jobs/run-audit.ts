@@ -32,12 +32,16 @@ export interface RunAuditOptions {
   readonly logger: Logger;
   /** The policy in force, for `recheckPolicy`; without it a recheck fails with REPLAY_UNAVAILABLE. */
   readonly policy?: PolicyDecider & { status(): { readonly revision: string | null } };
+  /** Replays executing at once (they use sandbox isolates outside the run scheduler); more wait. @default 2 */
+  readonly maxConcurrentReplays?: number;
 }
 
 /** Verification, export and replay of journaled runs for auditors. */
 export class RunAudit {
   #options: RunAuditOptions;
   #log: Logger;
+  #replaying = 0;
+  #waiting: (() => void)[] = [];
 
   constructor(options: RunAuditOptions) {
     this.#options = options;
@@ -101,13 +105,34 @@ export class RunAudit {
       if (this.#options.policy === undefined) throw new DaemonError('REPLAY_UNAVAILABLE', `Cannot recheck the policy of run "${runId}": this daemon has no policy engine`);
       policy = await recheckPolicy(events, this.#options.policy);
     }
-    const report = await replayRun(events, {
-      sandbox: this.#options.sandbox,
-      code: this.#options.code,
-      defaultLimits: this.#options.defaultLimits,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    await this.#acquire();
+    let report: ReplayReport;
+    try {
+      report = await replayRun(events, {
+        sandbox: this.#options.sandbox,
+        code: this.#options.code,
+        defaultLimits: this.#options.defaultLimits,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } finally {
+      this.#release();
+    }
     this.#log.info({ runId, result: report.result, ...(report.result === 'diverged' ? { seq: report.seq, stream: report.stream } : {}), durationMs: report.replayWallMs }, 'run replayed');
     return policy === undefined ? report : { ...report, policy };
+  }
+
+  async #acquire(): Promise<void> {
+    if (this.#replaying < (this.#options.maxConcurrentReplays ?? 2)) {
+      this.#replaying++;
+      return;
+    }
+    // The slot is handed over by #release: the count stays as it is.
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#replaying--;
+    else next();
   }
 }

@@ -2,6 +2,7 @@
 // runs are logging; the next daemon on the same data directory serves every event a client had seen,
 // marks the runs that were in flight interrupted with a final run.interrupted event, and the chains
 // verify with `aiws audit verify --all`.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { workflow, type WireEvent } from '../../helpers/daemon.ts';
 import { runCli } from '../../helpers/run-cli.ts';
@@ -68,6 +69,33 @@ describe('journal end to end', () => {
       const audit = await runCli(['audit', 'verify', '--all', '--url', second.url]);
       expect(audit.stdout).toContain('ok: 3 run(s)');
       expect(audit.code).toBe(0);
+    });
+
+    it('keeps each run owned by its principal across the restart: others see, verify, export and replay nothing of it', async () => {
+      const sha = (token: string): string => createHash('sha256').update(token).digest('hex');
+      const scopes = ['runs:start', 'runs:adhoc', 'runs:read'];
+      const auth = { auth: { tokens: [{ sha256: sha('alice-token'), principal: 'alice', scopes }, { sha256: sha('bob-token'), principal: 'bob', scopes }] } };
+      const dataDir = await tempDir();
+      const first = await startOn(dataDir, auth);
+      const alice = await first.connect({ token: 'alice-token' });
+      const { runId } = await alice.request<{ runId: string }>('runs.start', { code: quick, input: { a: 1, b: 1 } });
+      await alice.settled(runId);
+      const { runId: inflight } = await alice.request<{ runId: string }>('runs.start', { code: looping });
+      await alice.waitFor(() => (alice.eventsOf(inflight).length >= 5 ? true : undefined));
+      first.process.kill('SIGKILL');
+      await first.exited;
+
+      const second = await startOn(dataDir, auth);
+      const bob = await second.connect({ token: 'bob-token' });
+      for (const [method, params] of [['runs.get', { runId }], ['runs.subscribe', { runId, afterSeq: 0 }], ['audit.verify', { runId }], ['audit.export', { runId }], ['runs.replay', { runId }]] as const) {
+        expect((await bob.call(method, params)).error?.data.code, method).toBe('RUN_NOT_FOUND');
+      }
+      expect(await bob.request('runs.list', {})).toEqual({ runs: [] });
+      expect(await bob.request('audit.verify', { all: true })).toMatchObject({ ok: true, runs: 0 });
+      const again = await second.connect({ token: 'alice-token' });
+      expect(await again.request('runs.get', { runId: inflight })).toMatchObject({ principal: 'alice', status: 'interrupted' });
+      expect(await again.request('audit.verify', { all: true })).toMatchObject({ ok: true, runs: 2 });
+      expect(await again.request('runs.replay', { runId })).toMatchObject({ result: 'identical' });
     });
   });
 });

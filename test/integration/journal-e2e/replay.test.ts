@@ -212,7 +212,7 @@ describe('journal end to end', () => {
       expect(human.stdout).toContain(`event ${httpDecision?.seq}, call 2 "http.fetch": recorded allow, now deny`);
     });
 
-    it('refuses to replay an unknown run, a running run and a run that never started', async () => {
+    it('refuses to replay an unknown run, a running run and a run that never started, and queues concurrent replays', async () => {
       const daemon = await startOn(await tempDir(), { limits: { maxConcurrentRuns: 1, wallMs: 10_000, cpuMs: 5000 } });
       const client = await daemon.connect();
       const { runId: running } = await client.request<{ runId: string }>('runs.start', { code: workflow('for (;;) await new Promise((r) => setTimeout(r, 10));') });
@@ -227,6 +227,9 @@ describe('journal end to end', () => {
       await client.request('runs.cancel', { runId: running });
       const cancelled = await client.request<ReplayResult>('runs.replay', { runId: running });
       expect(cancelled).toMatchObject({ result: 'identical', complete: false });
+      // With maxConcurrentRuns 1, concurrent replays wait for the one slot instead of failing.
+      const together = await Promise.all([1, 2, 3].map(() => client.request<ReplayResult>('runs.replay', { runId: running })));
+      expect(together.map((r) => r.result)).toEqual(['identical', 'identical', 'identical']);
       const missing = await runCli(['replay', 'run_nope', '--url', daemon.url]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('RUN_NOT_FOUND');

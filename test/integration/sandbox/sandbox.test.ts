@@ -308,11 +308,11 @@ describe('Sandbox', () => {
       const { outcome } = await runWorkflow(sandbox(), `
         export default async (input, ctx) => ({
           keys: Object.keys(ctx).sort(),
-          frozen: Object.isFrozen(ctx) && Object.isFrozen(ctx.log),
+          frozen: [ctx, ctx.log, ctx.http, ctx.fs, ctx.kv, ctx.clock, ctx.random].every((o) => Object.isFrozen(o)),
           callIsFunction: typeof ctx.call === 'function',
-          constructorIsGuest: ctx.call.constructor === Function,
+          constructorIsGuest: [ctx.call, ctx.http.fetch, ctx.fs.read, ctx.kv.put, ctx.clock.now, ctx.random.bytes].every((f) => f.constructor === Function),
         });`);
-      expect(outputOf(outcome)).toEqual({ keys: ['call', 'log', 'runId'], frozen: true, callIsFunction: true, constructorIsGuest: true });
+      expect(outputOf(outcome)).toEqual({ keys: ['call', 'clock', 'fs', 'http', 'kv', 'log', 'random', 'runId'], frozen: true, callIsFunction: true, constructorIsGuest: true });
     });
   });
 });

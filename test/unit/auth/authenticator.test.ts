@@ -35,7 +35,7 @@ describe('createAuthenticator', () => {
     const open = createAuthenticator({ handshakeTimeoutMs: 1000, tokens: [] });
     expect(open.required).toBe(false);
     expect(open.authenticate(undefined)).toBe(localPrincipal);
-    expect([...localPrincipal.scopes]).toEqual(['runs:start', 'runs:adhoc', 'runs:read', 'workflows:read', 'admin']);
+    expect([...localPrincipal.scopes]).toEqual(['runs:start', 'runs:adhoc', 'runs:unverified', 'runs:read', 'workflows:read', 'admin']);
   });
 });
 

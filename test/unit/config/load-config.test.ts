@@ -129,11 +129,11 @@ describe('resolveConfig', () => {
   it('derives its TypeScript type from the schema', () => {
     expectTypeOf<DaemonConfig['port']>().toEqualTypeOf<number>();
     expectTypeOf<DaemonConfig['log']['level']>().toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
-    expectTypeOf<DaemonConfig['auth']['tokens'][number]['scopes'][number]>().toEqualTypeOf<'runs:start' | 'runs:adhoc' | 'runs:read' | 'workflows:read' | 'admin'>();
+    expectTypeOf<DaemonConfig['auth']['tokens'][number]['scopes'][number]>().toEqualTypeOf<'runs:start' | 'runs:adhoc' | 'runs:unverified' | 'runs:read' | 'workflows:read' | 'admin'>();
     expectTypeOf<DaemonConfig['secrets'][string]>().toEqualTypeOf<string | { readonly env: string }>();
     expectTypeOf<DaemonConfig['capabilities']['http']['allowPrivateNetworks']>().toEqualTypeOf<boolean>();
     expectTypeOf<DaemonConfig['journal']['durability']>().toEqualTypeOf<'fsync' | 'none'>();
-    expect(Object.keys(configSchema.properties)).toEqual(['host', 'port', 'dataDir', 'auth', 'limits', 'sandbox', 'policies', 'secrets', 'capabilities', 'journal', 'shutdownGraceMs', 'log']);
+    expect(Object.keys(configSchema.properties)).toEqual(['host', 'port', 'dataDir', 'auth', 'limits', 'sandbox', 'policies', 'secrets', 'capabilities', 'journal', 'store', 'shutdownGraceMs', 'log']);
   });
 });
 

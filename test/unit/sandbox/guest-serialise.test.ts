@@ -35,13 +35,21 @@ describe('describeError', () => {
   it('reads message and keeps only frames of the workflow file', () => {
     const error = new Error('boom');
     error.stack = ['Error: boom', '    at f (wf.js:1:2)', '    at ready (aiws:guest/runtime.ts:9:9)', '    at wf.js:3:4'].join('\n');
-    expect(describeError(error, 'wf.js')).toEqual({ message: 'boom', stack: 'Error: boom\n    at f (wf.js:1:2)\n    at wf.js:3:4' });
+    expect(describeError(error, 'wf.js')).toEqual({ message: 'boom', stack: 'Error: boom\n    at f (wf.js:1:2)\n    at wf.js:3:4', code: '' });
   });
 
   it('describes thrown non-errors by their string form', () => {
-    expect(describeError('plain', 'wf.js')).toEqual({ message: 'plain', stack: '' });
+    expect(describeError('plain', 'wf.js')).toEqual({ message: 'plain', stack: '', code: '' });
     expect(describeError(42, 'wf.js').message).toBe('42');
     expect(describeError(Object.create(null), 'wf.js').message).toBe('[unprintable value]');
+  });
+
+  it('passes on the thrown value\'s own string code, and nothing else', () => {
+    expect(describeError(Object.assign(new Error('no funds'), { code: 'INSUFFICIENT_FUNDS' }), 'wf.js').code).toBe('INSUFFICIENT_FUNDS');
+    expect(describeError(Object.assign(new Error('x'), { code: 42 }), 'wf.js').code).toBe('');
+    expect(describeError(Object.assign(new Error('x'), { code: 'C'.repeat(65) }), 'wf.js').code).toBe('');
+    const hostile = { message: 'm', get code(): string { throw new Error('trap'); } };
+    expect(describeError(hostile, 'wf.js')).toMatchObject({ message: '[unreadable error]', code: '' });
   });
 
   it('truncates huge messages', () => {
