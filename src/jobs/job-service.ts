@@ -23,6 +23,10 @@
  * event that does not follow the last delivered seq (or one published while a page was being read)
  * sends it back to the store, so replay and live events meet without gaps or duplicates.
  *
+ * Store workflows (`runs.start {workflow}`, workflow-runs.ts): resolved and input-checked before
+ * admission, admitted with their identity and `verified` flag, run with the lower of the manifest's
+ * and the daemon's limits, and their output checked on completion (OUTPUT_INVALID fails the run).
+ *
  * Journal: each event is handed to the store as soon as it is made (so a run's events share group
  * commits) but published only once stored; a capability result reaches the guest only after its
  * `capability.completed` event is stored. The exact source is stored by digest (`code`) before the run

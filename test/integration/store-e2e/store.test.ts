@@ -44,6 +44,8 @@ describe('workflow store over the daemon', () => {
     await signWithDevKey(await writeFixture(root, { name: 'echo', ...fixture, code: returning('{ text: input.who }') }), 'echo', '1.0.0');
     await signWithDevKey(await writeFixture(root, { name: 'bad-output', ...fixture, code: returning('{ text: 42, extra: true }') }), 'bad-output', '1.0.0');
     await signWithDevKey(await writeFixture(root, { name: 'edited', ...fixture, code: returning('{ text: input.who }') }), 'edited', '1.0.0');
+    const sneaky = await writeFixture(root, { name: 'sneaky', ...fixture, code: returning("await ctx.call('kv.get', { key: 'x' })") });
+    await signWithDevKey(sneaky, 'sneaky', '1.0.0');
     const forged = await writeFixture(root, { name: 'forged', ...fixture, code: returning('{ text: input.who }') });
     await signWithDevKey(forged, 'forged', '1.0.0');
     const attestationFile = join(forged, 'attestation.json');
@@ -182,6 +184,15 @@ describe('workflow store over the daemon', () => {
       expect((await agent.call('runs.start', { workflow: 'echo', input: { who: 'A' }, capabilities: ['kv.get'] })).error?.data.code).toBe('PROTO_INVALID_PARAMS');
     });
 
+    it('hands the manifest\'s declared capabilities to the policy, which denies an undeclared call', async () => {
+      const { terminal, events } = await run(agent, { workflow: 'sneaky', input: { who: 'Ada' } });
+      expect(events.find((e) => e.type === 'run.accepted')!.data.capabilities).toEqual([]);
+      const decision = events.find((e) => e.type === 'policy.decision')!;
+      expect(decision.data.allow).toBe(false);
+      expect(JSON.stringify(decision.data.reasons)).toContain('capability \\"kv.get\\" is not declared by workflow \\"sneaky\\"');
+      expect(terminal.data.error).toMatchObject({ code: 'WORKFLOW_ERROR', details: { workflowCode: 'POLICY_DENIED' } });
+    });
+
     it('fails the run with OUTPUT_INVALID when the output breaks the output schema', async () => {
       const { terminal, events } = await run(agent, { workflow: 'bad-output', input: { who: 'Ada' } });
       expect(terminal.type).toBe('run.failed');
@@ -229,8 +240,8 @@ describe('workflow store over the daemon', () => {
     it('reports the store: workflows, versions, verified count and problems', async () => {
       const status = await agent.request<{ store: { dir: string; workflows: number; versions: number; verified: number; problems: { dir: string; message: string }[] } }>('daemon.status');
       expect(status.store.dir).toBe(store.workflowsDir);
-      expect(status.store.workflows).toBe(10);
-      expect(status.store.versions).toBe(12);
+      expect(status.store.workflows).toBe(11);
+      expect(status.store.versions).toBe(13);
       expect(status.store.verified).toBeGreaterThanOrEqual(7);
       expect(status.store.verified).toBeLessThan(status.store.versions);
       expect(status.store.problems).toHaveLength(1);
