@@ -16,6 +16,8 @@ import { createSilentLogger } from '../src/log/index.ts';
 import { createSandbox, type GuestCall, type Sandbox } from '../src/sandbox/index.ts';
 import { PolicyEngine } from '../src/policy/index.ts';
 import { createCapabilityBroker, createCapabilityRegistry, createSecretStore, defineCapability, type RunContext } from '../src/capabilities/index.ts';
+import { mean, median, p99 } from './bench-stats.ts';
+import { printTable } from './bench-table.ts';
 
 const callsPerRun = Math.min(Number(process.env.AIWS_BENCH_CALLS ?? 500) || 500, 20_000);
 const runs = 4;
@@ -101,28 +103,6 @@ async function measure(sandbox: Sandbox, handler: (samples: Samples, runId: stri
   return samples;
 }
 
-function sorted(values: readonly number[]): number[] {
-  return [...values].sort((a, b) => a - b);
-}
-
-function median(values: readonly number[]): number {
-  return sorted(values)[Math.floor(values.length / 2)] ?? Number.NaN;
-}
-
-function p99(values: readonly number[]): number {
-  const s = sorted(values);
-  return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? Number.NaN;
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
 function ms(value: number): string {
   return value < 1 ? `${(value * 1000).toFixed(0)} µs` : `${value.toFixed(2)} ms`;
-}
-
-function printTable(rows: readonly string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 }

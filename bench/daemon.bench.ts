@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { AiwsClient } from '../src/client/index.ts';
 import { configSchema } from '../src/config/index.ts';
 import { startDaemon, type StartedDaemon } from '../test/helpers/daemon.ts';
+import { median, p99 } from './bench-stats.ts';
+import { printTable, ratio } from './bench-table.ts';
 
 /** Measured runs per cell; AIWS_BENCH_RUNS overrides (kept bounded either way). */
 const runsPerCell = Math.min(Number(process.env.AIWS_BENCH_RUNS ?? 200) || 200, 5_000);
@@ -80,10 +82,10 @@ async function measureCell(daemon: StartedDaemon, connections: number): Promise<
     const started = performance.now();
     const results = await Promise.all(clients.map((client) => drive(client, perClient)));
     const elapsedMs = performance.now() - started;
-    const latencies = results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b);
+    const latencies = results.flatMap((result) => result.latenciesMs);
     return {
-      medianMs: quantile(latencies, 0.5),
-      p99Ms: quantile(latencies, 0.99),
+      medianMs: median(latencies),
+      p99Ms: p99(latencies),
       runsPerSecond: (latencies.length / elapsedMs) * 1_000,
       failures: results.reduce((sum, result) => sum + result.failures, 0),
       warmShare: results.reduce((sum, result) => sum + result.warmRuns, 0) / results.reduce((sum, result) => sum + result.warmReported, 0),
@@ -116,11 +118,6 @@ async function drive(client: AiwsClient, count: number): Promise<{ latenciesMs: 
   return { latenciesMs, failures, warmRuns, warmReported };
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-}
-
 /** VmHWM (peak resident set) of `pid` in KiB; 0 when the process is gone. */
 function peakRssKiB(pid: number): number {
   try {
@@ -148,13 +145,4 @@ function descendants(pid: number): number[] {
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
 const percent = (share: number): string => (Number.isNaN(share) ? 'not reported' : `${(share * 100).toFixed(0)} %`);
 const mib = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
-const ratio = (a: number, b: number): string => (b === 0 || !Number.isFinite(a / b) ? '-' : `${(a / b).toFixed(2)}×`);
 const workers = (peaks: readonly number[]): string => (peaks.length === 0 ? 'none found' : `${peaks.length} × ${peaks.map(mib).join(', ')}`);
-
-function printTable(rows: readonly string[][]): void {
-  const widths = (rows[0] as string[]).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  const line = (row: readonly string[]): string => `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
-  console.log(line(rows[0] as string[]));
-  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const row of rows.slice(1)) console.log(line(row));
-}

@@ -6,6 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal, type Durability } from '../src/journal/index.ts';
+import { median, p99 } from './bench-stats.ts';
+import { printTable, ratio } from './bench-table.ts';
 
 /** Appends per writer; AIWS_BENCH_EVENTS overrides (kept bounded either way). */
 const eventsPerWriter = Math.min(Number(process.env.AIWS_BENCH_EVENTS ?? 1000) || 1000, 50_000);
@@ -58,11 +60,10 @@ async function measure(durability: Durability, writers: number): Promise<CellRes
       }),
     );
     const elapsedMs = performance.now() - startedMs;
-    latenciesUs.sort((a, b) => a - b);
     return {
       eventsPerSecond: (writers * eventsPerWriter) / (elapsedMs / 1000),
-      medianUs: latenciesUs[Math.floor(latenciesUs.length / 2)] ?? Number.NaN,
-      p99Us: latenciesUs[Math.floor(latenciesUs.length * 0.99)] ?? Number.NaN,
+      medianUs: median(latenciesUs),
+      p99Us: p99(latenciesUs),
     };
   } finally {
     await journal.close();
@@ -72,16 +73,4 @@ async function measure(durability: Durability, writers: number): Promise<CellRes
 
 function us(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} ms` : `${value.toFixed(0)} µs`;
-}
-
-function ratio(a: number, b: number): string {
-  return `${(a / b).toFixed(2)}×`;
-}
-
-function printTable(rows: readonly string[][]): void {
-  const widths = (rows[0] as string[]).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  const line = (row: readonly string[]): string => `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
-  console.log(line(rows[0] as string[]));
-  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const row of rows.slice(1)) console.log(line(row));
 }

@@ -13,6 +13,7 @@ import { createCapabilityBroker, createCapabilityRegistry, createSecretStore, de
 import { createSilentLogger } from '../src/log/index.ts';
 import { PolicyEngine, policyEntrypoints, readPolicySources, type CapabilityInput } from '../src/policy/index.ts';
 import { compile, loadCompiledPolicy } from '../src/rego/index.ts';
+import { median, p99 } from './bench-stats.ts';
 
 const policiesDir = fileURLToPath(new URL('../policies/', import.meta.url));
 
@@ -39,8 +40,7 @@ interface Stats {
 }
 
 function stats(samplesMs: number[]): Stats {
-  const s = [...samplesMs].sort((a, b) => a - b);
-  return { medianUs: s[Math.floor(s.length / 2)]! * 1000, p99Us: s[Math.floor(s.length * 0.99)]! * 1000 };
+  return { medianUs: median(samplesMs) * 1000, p99Us: p99(samplesMs) * 1000 };
 }
 
 /** Times each call on its own (so p99 is per call), after a warm-up. */
@@ -151,8 +151,7 @@ async function loadTime(): Promise<void> {
     samples.push(performance.now() - t);
     await engine.close();
   }
-  const warm = samples.slice(1).sort((a, b) => a - b);
-  console.log(`\nLoad of the shipped policies (read + compile + instantiate), what a hot reload costs: median ${warm[Math.floor(warm.length / 2)]!.toFixed(0)} ms warm, ${samples[0]!.toFixed(0)} ms first`);
+  console.log(`\nLoad of the shipped policies (read + compile + instantiate), what a hot reload costs: median ${median(samples.slice(1)).toFixed(0)} ms warm, ${samples[0]!.toFixed(0)} ms first`);
 }
 
 function newRun(workspaceDir: string, n: number): RunContext {

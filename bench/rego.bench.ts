@@ -7,6 +7,7 @@ import { compile, loadCompiledPolicy } from '../src/rego/index.ts';
 import { parseModule } from '../src/rego/syntax/index.ts';
 import { checkModules } from '../src/rego/check/index.ts';
 import { planPolicy } from '../src/rego/compiler/plan-policy.ts';
+import { median } from './bench-stats.ts';
 
 const CAPABILITY_SOURCE = readFileSync(new URL('../test/fixtures/rego/capability-policy.rego', import.meta.url), 'utf8');
 const TRIVIAL_SOURCE = 'package trivial\n\nallow if input.call.capability == "kv.get"\n';
@@ -47,11 +48,6 @@ function decideJs(i: Input, d: Data): { allow: boolean; reasons: string[] } {
   if ((calls[cap] ?? 0) >= budget) reasons.add(`budget of ${budget} calls for "${cap}" exhausted`);
   if (Object.values(calls).reduce((a, b) => a + b, 0) >= d.budgets.total) reasons.add('run call budget exhausted');
   return { allow: reasons.size === 0, reasons: [...reasons].sort() };
-}
-
-function median(samples: number[]): number {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Median time per call in microseconds, over `rounds` rounds of `batch` calls. */

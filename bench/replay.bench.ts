@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AiwsClient, type RunEvent } from '../src/client/index.ts';
 import { startDaemon, type StartedDaemon } from '../test/helpers/daemon.ts';
+import { median } from './bench-stats.ts';
+import { printTable } from './bench-table.ts';
 
 const slowMs = 250;
 const fetches = 4;
@@ -55,7 +57,7 @@ export default async function replayBench(): Promise<void> {
       }
       const medianMs = median(times);
       console.log(`replay of a run waiting on slow http (${fetches} sequential fetches, server answers after ${slowMs} ms; runs.replay round trip, median of ${replays})\n`);
-      table([
+      printTable([
         ['', 'wall ms'],
         ['original run (runs.start → run.completed)', originalMs.toFixed(0)],
         [`replay (result: ${result})`, medianMs.toFixed(1)],
@@ -80,7 +82,7 @@ export default async function replayBench(): Promise<void> {
       });
     }
     console.log(`\nrun events through the daemon: a workflow logging ${logLines} lines, runs.start → run.completed received (median of 3)\n`);
-    table(rows);
+    printTable(rows);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await rm(root, { recursive: true, force: true });
@@ -106,12 +108,3 @@ async function settled(client: AiwsClient, runId: string): Promise<number> {
   return last;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-function table(rows: readonly (readonly string[])[]): void {
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
-}

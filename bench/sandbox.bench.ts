@@ -3,6 +3,8 @@
 // Then the virtual clock: a timer-heavy workflow in a replay (no real waiting) and live (real waits).
 // latency = sandbox.run() called → outcome resolved. Measures only; never asserts.
 import { createSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.ts';
+import { median, p99 } from './bench-stats.ts';
+import { printTable, ratio } from './bench-table.ts';
 
 const runsPerCell = Math.min(Number(process.env.AIWS_BENCH_RUNS ?? 300) || 300, 5_000);
 const warmupRuns = 30;
@@ -60,8 +62,7 @@ async function timersBench(): Promise<void> {
         realMs.push(performance.now() - t0);
         guestMs = outcome.status === 'completed' ? (outcome.output as number) : Number.NaN;
       }
-      realMs.sort((a, b) => a - b);
-      rows.push([label, `${guestMs} ms`, ms(quantile(realMs, 0.5))]);
+      rows.push([label, `${guestMs} ms`, ms(median(realMs))]);
     }
   } finally {
     await sandbox.close();
@@ -103,36 +104,19 @@ async function runMany(sandbox: Sandbox, total: number, concurrency: number): Pr
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
   const elapsedMs = performance.now() - started;
-  latencies.sort((a, b) => a - b);
   return {
-    medianMs: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
+    medianMs: median(latencies),
+    p99Ms: p99(latencies),
     runsPerSecond: (total / elapsedMs) * 1000,
     warmShare: warm / total,
     failures,
   };
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
 function ms(value: number): string {
   return `${value.toFixed(2)} ms`;
 }
 
-function ratio(a: number, b: number): string {
-  return `${(a / b).toFixed(2)}×`;
-}
-
 function percent(value: number): string {
   return `${Math.round(value * 100)}%`;
-}
-
-function printTable(rows: readonly string[][]): void {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  for (const [index, row] of rows.entries()) {
-    console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
-    if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  }
 }

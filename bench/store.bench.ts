@@ -10,6 +10,8 @@ import { AiwsClient } from '../src/client/index.ts';
 import { startDaemon } from '../test/helpers/daemon.ts';
 import { writeFixture } from '../test/helpers/workflow-fixture.ts';
 import { devPublicKey, signWithDevKey } from '../test/integration/store-e2e/support.ts';
+import { median, p99 } from './bench-stats.ts';
+import { printTable, ratio } from './bench-table.ts';
 
 /** Measured runs per variant; AIWS_BENCH_RUNS overrides (kept bounded either way). */
 const runsPerVariant = Math.min(Number(process.env.AIWS_BENCH_RUNS ?? 200) || 200, 5_000);
@@ -45,14 +47,12 @@ export default async function storeBench(): Promise<void> {
           storeMs.push(...(await measure(client, store, Math.ceil(runsPerVariant / blocks))));
           adhocMs.push(...(await measure(client, adhoc, Math.ceil(runsPerVariant / blocks))));
         }
-        storeMs.sort((a, b) => a - b);
-        adhocMs.sort((a, b) => a - b);
         console.log(`same code and limits (${limits.memoryMb} MiB, ${limits.cpuMs} ms CPU); ${runsPerVariant} runs each after ${warmupRuns} warm-up runs per block; one connection; loopback`);
         console.log('latency = runs.start sent → run.completed received; ratio = store ÷ ad-hoc\n');
         printTable([
           ['metric', 'store workflow (hello@^1, verified)', 'ad-hoc code', 'ratio'],
-          ['latency median', ms(quantile(storeMs, 0.5)), ms(quantile(adhocMs, 0.5)), ratio(quantile(storeMs, 0.5), quantile(adhocMs, 0.5))],
-          ['latency p99', ms(quantile(storeMs, 0.99)), ms(quantile(adhocMs, 0.99)), ratio(quantile(storeMs, 0.99), quantile(adhocMs, 0.99))],
+          ['latency median', ms(median(storeMs)), ms(median(adhocMs)), ratio(median(storeMs), median(adhocMs))],
+          ['latency p99', ms(p99(storeMs)), ms(p99(adhocMs)), ratio(p99(storeMs), p99(adhocMs))],
         ]);
       } finally {
         await client.close();
@@ -79,18 +79,4 @@ async function measure(client: AiwsClient, params: Record<string, unknown>, coun
   return latencies;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-}
-
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
-const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
-
-function printTable(rows: readonly string[][]): void {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  for (const [index, row] of rows.entries()) {
-    console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
-    if (index === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
-}

@@ -21,7 +21,7 @@ import { resolveSecretValues, type ResolvedConfig } from './config/index.ts';
 import { createAuthenticator } from './auth/index.ts';
 import type { DaemonStatusResult, RunEvent } from './protocol/index.ts';
 import { JobService, RunAudit, WorkflowRuns, recoverRuns, type EventStore } from './jobs/index.ts';
-import { CodeStore, FileJournal } from './journal/index.ts';
+import { CodeStore, FileJournal, ResultStore } from './journal/index.ts';
 import { WsServer, type ListenAddress } from './server/index.ts';
 import { createSandbox, type Sandbox } from './sandbox/index.ts';
 import { PolicyEngine } from './policy/index.ts';
@@ -136,7 +136,9 @@ export function createDaemon(config: ResolvedConfig, options: DaemonOptions = {}
             kv,
           }),
         );
-        const broker = createCapabilityBroker({ registry, policy, secrets, logger, maxEventValueBytes: caps.maxEventValueBytes });
+        // Results over the event cap are kept whole, by the digest their event names, for replay.
+        const results = await ResultStore.open({ dir: join(config.dataDir, 'results'), fsync: config.journal.durability === 'fsync' });
+        const broker = createCapabilityBroker({ registry, policy, secrets, logger, maxEventValueBytes: caps.maxEventValueBytes, results });
         // Warm isolates are made with the default run memory limit, so runs that keep it stay warm.
         sandbox = await createSandbox({ ...config.sandbox, warmMemoryMb: config.limits.memoryMb, logger });
         // The journal: every run event is stored (durably, per journal.durability) before anyone sees it.
@@ -158,7 +160,7 @@ export function createDaemon(config: ResolvedConfig, options: DaemonOptions = {}
         // Crash recovery before the first client: runs left open are marked interrupted, every past run is served.
         jobs.restore((await recoverRuns(journal, logger)).runs);
         const { memoryMb, cpuMs, wallMs, maxOutputBytes } = config.limits;
-        const audit = new RunAudit({ journal, runs: jobs, sandbox, code, defaultLimits: { memoryMb, cpuMs, wallMs, maxOutputBytes }, logger, policy, maxConcurrentReplays: config.limits.maxConcurrentRuns });
+        const audit = new RunAudit({ journal, runs: jobs, sandbox, code, results, defaultLimits: { memoryMb, cpuMs, wallMs, maxOutputBytes }, logger, policy, maxConcurrentReplays: config.limits.maxConcurrentRuns });
         server = new WsServer({
           host: config.host,
           port: config.port,

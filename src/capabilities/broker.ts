@@ -13,15 +13,18 @@
  * serialised: allowed calls run concurrently.
  *
  * Events never carry secret values: `args` are the guest's (references in place), results and
- * errors pass through the call's SecretRedactor, and large values are capped with their digest.
+ * errors pass through the call's SecretRedactor, and large values are capped with their digest (a
+ * capped result is first kept whole in the `results` store, so the record still holds what the
+ * guest received).
  */
 import { randomUUID } from 'node:crypto';
 import { DaemonError, isDaemonError } from '../errors/index.ts';
 import type { ErrorCode } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
+import type { CapabilityCompletedData, CapabilityFailedData, CapabilityRequestedData, PolicyDecisionData } from '../protocol/index.ts';
 import { nowNs, policyEntrypoints, type AdmissionInput, type CapabilityInput, type Decision, type PolicyDecider, type PolicyPrincipal, type PolicyWorkflow } from '../policy/index.ts';
 import type { CapabilityContext } from './capability.ts';
-import { capEventValue } from './event-payload-cap.ts';
+import { capEventValue, isCappedValue } from './event-payload-cap.ts';
 import type { CapabilityRegistry } from './registry.ts';
 import type { SecretStore } from './secret-store.ts';
 import { substituteSecrets } from './secret-substitution.ts';
@@ -47,37 +50,17 @@ export interface CapabilityCall {
   readonly args: unknown;
 }
 
-/** `capability.requested` event data. */
-export interface CapabilityRequestedEvent {
-  readonly callId: number;
-  readonly name: string;
-  /** As the guest passed them: secret references, never values (capped when large). */
-  readonly args: unknown;
-}
+/** `capability.requested` event data: as the guest passed the args (secret references, never values). */
+export type CapabilityRequestedEvent = CapabilityRequestedData;
 
 /** `policy.decision` event data. */
-export interface PolicyDecisionEvent {
-  readonly callId: number;
-  readonly allow: boolean;
-  readonly reasons: readonly string[];
-  readonly policyRevision: string | null;
-  readonly decisionId: string;
-  readonly durationUs: number;
-  readonly obligations?: Readonly<Record<string, unknown>>;
-  /** Set when the decision is about a follow-up the capability asked for (an http redirect). */
-  readonly followUp?: { readonly name: string; readonly args: unknown };
-}
+export type PolicyDecisionEvent = PolicyDecisionData;
 
-/** `capability.completed` event data. */
-export interface CapabilityCompletedEvent {
-  readonly callId: number;
-  /** Redacted, and capped with its digest when large. */
-  readonly result: unknown;
-}
+/** `capability.completed` event data: the result redacted, and capped with its digest when large. */
+export type CapabilityCompletedEvent = CapabilityCompletedData;
 
-/** `capability.failed` event data. */
-export interface CapabilityFailedEvent {
-  readonly callId: number;
+/** `capability.failed` event data; the broker only ever reports catalogued codes. */
+export interface CapabilityFailedEvent extends CapabilityFailedData {
   readonly error: { readonly code: ErrorCode; readonly message: string };
 }
 
@@ -98,6 +81,14 @@ export interface CapabilityBrokerOptions {
   readonly logger: Logger;
   /** Cap on `args` and `result` in event payloads (JSON text, UTF-8). @default 65536 */
   readonly maxEventValueBytes?: number;
+  /**
+   * Where a result over the cap is kept whole (the daemon's ResultStore), so a replay can hand the
+   * guest the very value it received: `put(json)` must resolve with `sha256:<hex>` of the JSON text
+   * once it is durable. It is called before the capped `capability.completed` event is reported, and
+   * a failure fails the call (INTERNAL): the guest never sees a result the record cannot reproduce.
+   * @default results over the cap are recorded in their capped form only
+   */
+  readonly results?: { put(json: string): Promise<string> };
 }
 
 export interface CapabilityBroker {
@@ -201,7 +192,9 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
         } catch (error) {
           throw redactor.redactError(error);
         }
-        hooks.onCompleted?.({ callId, result: capEventValue(result, maxEventValueBytes) });
+        const eventResult = capEventValue(result, maxEventValueBytes);
+        if (options.results !== undefined && isCappedValue(eventResult)) await keepWhole(options.results, result, eventResult.$capped.sha256);
+        hooks.onCompleted?.({ callId, result: eventResult });
         callLog.debug('capability completed');
         return result;
       } catch (error) {
@@ -224,6 +217,12 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
       return decision;
     },
   };
+}
+
+/** Stores a capped result whole under the digest its event names. @throws INTERNAL when it cannot */
+async function keepWhole(results: { put(json: string): Promise<string> }, result: unknown, digest: string): Promise<void> {
+  const stored = await results.put(JSON.stringify(result));
+  if (stored !== digest) throw new DaemonError('INTERNAL', `Cannot record result "${digest}": the result store named it "${stored}"`);
 }
 
 /** The policy dependency must not be able to turn a failure into an allow: a rejection denies. */

@@ -1,7 +1,8 @@
 /**
  * Caps a JSON value for an event payload: events are stored in the journal and streamed to every
  * subscriber, so a multi-megabyte http body or file content is replaced by its size and digest
- * (the guest still receives the whole value).
+ * (the guest still receives the whole value; the broker keeps a capped result whole in the result
+ * store under that digest, so a replay can hand it back).
  */
 import { createHash } from 'node:crypto';
 
@@ -29,4 +30,20 @@ export function capEventValue(value: unknown, limitBytes: number): unknown {
     $capped: { bytes, sha256: `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`, limitBytes },
     preview: text.slice(0, PREVIEW_CHARS),
   } satisfies CappedValue;
+}
+
+/**
+ * True when `value` is the stand-in capEventValue made for a value over the cap (as events carry it):
+ * `$capped` with a `sha256:<hex>` digest, a size over its limit, and a `preview`, nothing else.
+ */
+export function isCappedValue(value: unknown): value is CappedValue {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 2 || !keys.includes('$capped') || typeof (value as { preview?: unknown }).preview !== 'string') return false;
+  const capped = (value as { $capped?: unknown }).$capped as { bytes?: unknown; sha256?: unknown; limitBytes?: unknown } | null;
+  return (
+    typeof capped === 'object' && capped !== null &&
+    typeof capped.sha256 === 'string' && /^sha256:[0-9a-f]{64}$/.test(capped.sha256) &&
+    typeof capped.bytes === 'number' && typeof capped.limitBytes === 'number' && capped.bytes > capped.limitBytes
+  );
 }

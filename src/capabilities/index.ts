@@ -47,4 +47,4 @@ export {
   type PolicyDecisionEvent,
   type RunContext,
 } from './broker.ts';
-export { capEventValue, type CappedValue } from './event-payload-cap.ts';
+export { capEventValue, isCappedValue, type CappedValue } from './event-payload-cap.ts';

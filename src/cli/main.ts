@@ -26,9 +26,9 @@ interface CommandEntry {
 
 const registry: Readonly<Record<string, CommandEntry>> = {
   serve: { summary: 'start the daemon (JSON-RPC over WebSocket)', module: './commands/serve.ts' },
-  run: { summary: 'run a workflow file and follow its events', module: './commands/run.ts' },
+  run: { summary: 'run a workflow (a file or --workflow name@range) and follow its events', module: './commands/run.ts' },
   status: { summary: "show the daemon's status", module: './commands/status.ts' },
-  policy: { summary: 'check, evaluate and build Rego policies', module: './commands/policy.ts' },
+  policy: { summary: 'check, evaluate, build and test Rego policies', module: './commands/policy.ts' },
   workflow: { summary: 'list, describe, verify and scaffold store workflows', module: './commands/workflow.ts' },
   keys: { summary: 'generate an Ed25519 key pair for workflow attestations', module: './commands/keys.ts' },
   audit: { summary: 'verify journal hash chains, export runs for auditors', module: './commands/audit.ts' },

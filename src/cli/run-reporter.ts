@@ -174,9 +174,14 @@ function formatLog(data: { level: string; message: string; fields?: Readonly<Rec
   return `${styledLevel} ${data.message}${fields}`;
 }
 
-/** `WORKFLOW_ERROR: boom` followed by the guest stack, indented. */
+/**
+ * `WORKFLOW_ERROR: boom` followed by the guest stack, indented; a store workflow's declared error code
+ * (`details.workflowCode`) is shown next to it: `WORKFLOW_ERROR (AMOUNT_INVALID): ...`.
+ */
 function formatRunError(error: RunErrorInfo, style: Styler = noStyle): string {
-  const head = `${style('bold', error.code)}: ${error.message}`;
+  const workflowCode = error.details?.workflowCode;
+  const code = typeof workflowCode === 'string' ? `${error.code} (${workflowCode})` : error.code;
+  const head = `${style('bold', code)}: ${error.message}`;
   if (error.stack === undefined || error.stack === '') return head;
   // The stack usually repeats the message on its first line; show only the frames.
   const frames = error.stack.split('\n').filter((line) => /^\s*at /.test(line));

@@ -38,15 +38,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../log/index.ts';
 import { DaemonError, isDaemonError, isErrorCode } from '../errors/index.ts';
 import type { LimitsConfig } from '../config/index.ts';
-import {
-  runStatuses,
-  type RequestedLimits,
-  type RunErrorInfo,
-  type RunEvent,
-  type RunEventType,
-  type RunInfo,
-  type RunStatus,
-} from '../protocol/index.ts';
+import { runStatuses, type RequestedLimits, type RunErrorInfo, type RunEvent, type RunEventType, type RunInfo, type RunsListParams, type RunsStartParams, type RunStatus } from '../protocol/index.ts';
 import type { GuestCall, RunLimits, Sandbox, SandboxOutcome } from '../sandbox/index.ts';
 import { RunWorkspace, type CapabilityBroker, type RunContext } from '../capabilities/index.ts';
 import type { PolicyPrincipal, PolicyWorkflow } from '../policy/index.ts';
@@ -66,23 +58,11 @@ export interface RunPrincipal {
   readonly scopes: readonly string[];
 }
 
-export interface StartRunRequest {
-  readonly code?: string;
-  /** Capability names ad-hoc code declares (`workflow.declaredCapabilities` for the policy). @default [] */
-  readonly capabilities?: readonly string[];
-  readonly workflow?: string;
-  /** @default 'workflow.js' */
-  readonly filename?: string;
-  readonly input?: unknown;
-  readonly limits?: RequestedLimits;
-}
+/** What to run: `runs.start` params without the connection's `subscribe`. */
+export type StartRunRequest = Omit<RunsStartParams, 'subscribe'>;
 
-export interface ListRunsFilter {
-  readonly status?: readonly RunStatus[];
-  readonly since?: string;
-  /** @default 50 */
-  readonly limit?: number;
-}
+/** Which runs to list: `runs.list` params. */
+export type ListRunsFilter = RunsListParams;
 
 /**
  * Where a subscription delivers events, with the flow control replay needs: history is written only

@@ -7,26 +7,13 @@
  */
 import { DaemonError } from '../errors/index.ts';
 import { policyEntrypoints, type CapabilityInput, type PolicyDecider, type PolicyPrincipal, type PolicyWorkflow } from '../policy/index.ts';
-import type { RunEvent } from '../protocol/index.ts';
+import type { PolicyDifferenceInfo, PolicyRecheckInfo, RunEvent } from '../protocol/index.ts';
 
 /** One recorded decision that the current policy decides differently. */
-export interface PolicyDifference {
-  /** Seq of the recorded `policy.decision` event. */
-  readonly seq: number;
-  readonly callId: number;
-  readonly name: string;
-  readonly recorded: { readonly allow: boolean; readonly reasons: readonly string[]; readonly policyRevision: string | null };
-  readonly current: { readonly allow: boolean; readonly reasons: readonly string[]; readonly policyRevision: string | null };
-}
+export type PolicyDifference = PolicyDifferenceInfo;
 
-/** The outcome of a recheck. */
-export interface PolicyRecheck {
-  /** Revision of the policy the calls were rechecked against (null: none loaded, every call denies). */
-  readonly policyRevision: string | null;
-  /** Recorded decisions rechecked. */
-  readonly checked: number;
-  readonly differences: readonly PolicyDifference[];
-}
+/** The outcome of a recheck: `policy` of the `runs.replay` result. */
+export type PolicyRecheck = PolicyRecheckInfo;
 
 /**
  * Re-decides every recorded capability decision of a run against `policy`.

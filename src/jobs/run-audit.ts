@@ -6,12 +6,12 @@
 import { DaemonError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Journal, JournalFailure } from '../journal/index.ts';
-import type { RunEvent, RunInfo } from '../protocol/index.ts';
+import type { RunEvent, RunInfo, RunsReplayResult } from '../protocol/index.ts';
 import type { RunLimits, Sandbox } from '../sandbox/index.ts';
 import type { Viewer } from './job-service.ts';
 import type { PolicyDecider } from '../policy/index.ts';
 import { recheckPolicy, type PolicyRecheck } from './policy-recheck.ts';
-import { replayRun, type CodeSource, type ReplayReport } from './run-replay.ts';
+import { replayRun, type CodeSource, type ReplayReport, type ResultSource } from './run-replay.ts';
 
 /** Result of `verify`. */
 export interface AuditVerification {
@@ -28,6 +28,8 @@ export interface RunAuditOptions {
   readonly runs: { get(runId: string, viewer: Viewer): RunInfo };
   readonly sandbox: Sandbox;
   readonly code: CodeSource;
+  /** The whole results of calls recorded in capped form (the daemon's ResultStore). @default none */
+  readonly results?: ResultSource;
   readonly defaultLimits: RunLimits;
   readonly logger: Logger;
   /** The policy in force, for `recheckPolicy`; without it a recheck fails with REPLAY_UNAVAILABLE. */
@@ -94,7 +96,7 @@ export class RunAudit {
    * @throws RUN_NOT_FOUND
    * @throws REPLAY_UNAVAILABLE while the run is queued or running, or when its record cannot be replayed
    */
-  async replay(runId: string, viewer: Viewer, options: { readonly signal?: AbortSignal; readonly recheckPolicy?: boolean } = {}): Promise<ReplayReport & { readonly policy?: PolicyRecheck }> {
+  async replay(runId: string, viewer: Viewer, options: { readonly signal?: AbortSignal; readonly recheckPolicy?: boolean } = {}): Promise<RunsReplayResult> {
     const info = this.#options.runs.get(runId, viewer);
     if (info.status === 'queued' || info.status === 'running') {
       throw new DaemonError('REPLAY_UNAVAILABLE', `Cannot replay run "${runId}": it is still ${info.status}`, { details: { runId, status: info.status } });
@@ -111,6 +113,7 @@ export class RunAudit {
       report = await replayRun(events, {
         sandbox: this.#options.sandbox,
         code: this.#options.code,
+        ...(this.#options.results === undefined ? {} : { results: this.#options.results }),
         defaultLimits: this.#options.defaultLimits,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });

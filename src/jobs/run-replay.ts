@@ -12,44 +12,22 @@
  *
  * A run whose record ends early (cancelled, interrupted, damaged) is compared as far as the record
  * goes: `complete: false`.
+ *
+ * Results recorded capped (over `capabilities.maxEventValueBytes`) are answered with the whole result
+ * the broker kept in the result store under the event's digest, loaded and re-hashed before the
+ * replay starts; answers are released in journal order, back to back (CompletionOrder).
  */
 import { DaemonError, isErrorCode } from '../errors/index.ts';
-import { capEventValue } from '../capabilities/index.ts';
+import { capEventValue, isCappedValue } from '../capabilities/index.ts';
 import { canonicalJson } from '../journal/index.ts';
-import type { RunEvent } from '../protocol/index.ts';
+import type { ReplayObservationInfo, ReplayReportInfo, RunEvent } from '../protocol/index.ts';
 import type { RunLimits, Sandbox, SandboxOutcome } from '../sandbox/index.ts';
 
 /** One side of a divergence: what the record (or the replay) shows at that point; null for nothing. */
-export type ReplayObservation =
-  | { readonly type: 'capability.requested'; readonly callId: number; readonly name: string; readonly args: unknown }
-  | { readonly type: 'log'; readonly level: string; readonly message: string; readonly fields?: unknown }
-  | { readonly type: 'run.completed'; readonly output: unknown }
-  | { readonly type: 'run.failed'; readonly error: { readonly code: string; readonly message: string } }
-  | { readonly type: 'run.cancelled' };
+export type ReplayObservation = ReplayObservationInfo;
 
-/** The outcome of a replay. */
-export type ReplayReport =
-  | {
-      readonly result: 'identical';
-      readonly runId: string;
-      /** False when the record ends before a run.completed/run.failed: compared as far as it goes. */
-      readonly complete: boolean;
-      readonly calls: number;
-      readonly logs: number;
-      /** Wall time of the original run (started → terminal event), when recorded. */
-      readonly originalWallMs: number | null;
-      readonly replayWallMs: number;
-    }
-  | {
-      readonly result: 'diverged';
-      readonly runId: string;
-      /** The first recorded seq where the replay differs (the terminal event's seq for extra actions). */
-      readonly seq: number;
-      readonly stream: 'calls' | 'logs' | 'outcome';
-      readonly expected: ReplayObservation | null;
-      readonly actual: ReplayObservation | null;
-      readonly replayWallMs: number;
-    };
+/** The outcome of a replay: the wire shape of `runs.replay` without its `policy` part. */
+export type ReplayReport = ReplayReportInfo;
 
 /** Where replay finds the exact source a run executed. */
 export interface CodeSource {
@@ -57,16 +35,25 @@ export interface CodeSource {
   get(digest: string): Promise<string>;
 }
 
+/** Where replay finds the whole results whose events hold only their capped form. */
+export interface ResultSource {
+  /** The result's JSON text. @throws REPLAY_UNAVAILABLE when the digest is unknown or the stored result was altered */
+  get(digest: string): Promise<string>;
+}
+
 export interface ReplayRunOptions {
   readonly sandbox: Sandbox;
   readonly code: CodeSource;
+  /**
+   * Where results recorded in capped form are kept whole, by the digest their event names (the
+   * daemon's ResultStore). @default none: a record with a capped result cannot be replayed
+   */
+  readonly results?: ResultSource;
   /** Limits for a record that does not carry its own (runs recorded before the journal issue). */
   readonly defaultLimits: RunLimits;
   readonly signal?: AbortSignal;
 }
 
-/** Gap before an answer that completed after a higher-numbered call (see CompletionOrder). */
-const outOfOrderGapMs = 25;
 
 interface Recorded<T> {
   readonly seq: number;
@@ -101,6 +88,7 @@ export async function replayRun(events: readonly RunEvent[], options: ReplayRunO
   }
   const source = await options.code.get(codeDigest);
   const record = readRecord(events);
+  await loadCappedResults(runId, record, options.results);
 
   const actualCalls: CallObservation[] = [];
   const actualLogs: LogObservation[] = [];
@@ -249,12 +237,22 @@ function readRecord(events: readonly RunEvent[]): RunRecordView {
  * Releases recorded answers in recorded completion order: `turn(callId)` resolves once every call that
  * completed before it in the original run has been answered. A call can only complete after it was
  * made, so while the replay makes the recorded calls this never waits for a call that is not coming.
+ *
+ * Answers that are due together are released back to back, in journal order, and the guest sees them
+ * in that order: every answer takes the same number of promise steps from its release to the worker,
+ * IPC keeps the order, and the worker runs each delivery as its own isolate task (microtasks drained
+ * in between). Releasing is never done inside `turn()` itself, though: the caller's `await` on the
+ * promise `turn()` returns is registered only after it returns, so the caller's own answer, released
+ * there, would fall behind the answers released in the same pass for calls made earlier (their awaits
+ * were registered already): a record where call 2 completed before call 1 would replay as 1, 2.
+ * That, not the worker, is what once looked like "results arriving together are seen in callId order".
  */
 class CompletionOrder {
   #order: readonly number[];
   #next = 0;
   #waiting = new Map<number, () => void>();
-  #timer: NodeJS.Timeout | undefined;
+  #pumpQueued = false;
+  #closed = false;
 
   constructor(order: readonly number[]) {
     this.#order = order;
@@ -263,34 +261,53 @@ class CompletionOrder {
   turn(callId: number): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#waiting.set(callId, resolve);
-    this.#pump();
+    if (!this.#pumpQueued) {
+      this.#pumpQueued = true;
+      queueMicrotask(() => this.#pump());
+    }
     return promise;
   }
 
   /** Stops pending releases (the replay ended). */
   close(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#closed = true;
   }
 
   #pump(): void {
-    while (this.#timer === undefined && this.#next < this.#order.length) {
+    this.#pumpQueued = false;
+    while (!this.#closed && this.#next < this.#order.length) {
       const callId = this.#order[this.#next] as number;
       const resolve = this.#waiting.get(callId);
       if (resolve === undefined) return;
       this.#waiting.delete(callId);
       this.#next++;
       resolve();
-      // Results reaching the worker together are handed to the guest in callId order, so an answer
-      // for a LOWER callId waits until the one just released has been delivered on its own.
-      const following = this.#order[this.#next];
-      if (following !== undefined && following < callId && this.#waiting.has(following)) {
-        this.#timer = setTimeout(() => {
-          this.#timer = undefined;
-          this.#pump();
-        }, outOfOrderGapMs);
-      }
     }
+  }
+}
+
+/**
+ * Replaces every recorded answer held in capped form (`$capped`, a result over
+ * `capabilities.maxEventValueBytes`) by the whole result the broker stored under its digest, before
+ * the replay starts, so a missing or altered result stops the replay instead of feeding the guest the
+ * stand-in.
+ * @throws REPLAY_UNAVAILABLE when there is no result store, or it lacks the result or holds an altered one
+ */
+async function loadCappedResults(runId: string, record: RunRecordView, results: ResultSource | undefined): Promise<void> {
+  for (const [callId, answer] of record.answers) {
+    if (!answer.ok || !isCappedValue(answer.result)) continue;
+    const digest = answer.result.$capped.sha256;
+    if (results === undefined) {
+      throw new DaemonError('REPLAY_UNAVAILABLE', `Cannot replay run "${runId}": the result of call ${callId} was recorded capped and no result store is available`, { details: { runId, callId, digest } });
+    }
+    let json: string;
+    try {
+      json = await results.get(digest);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new DaemonError('REPLAY_UNAVAILABLE', `Cannot replay run "${runId}": the whole result of call ${callId} cannot be loaded: ${why}`, { details: { runId, callId, digest }, cause: err });
+    }
+    record.answers.set(callId, { ok: true, result: JSON.parse(json) as unknown });
   }
 }
 

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { assertValidOutput, type StoreProblem, type WorkflowDescription, type WorkflowListQuery, type WorkflowStore, type WorkflowSummary } from '../store/index.ts';
 import type { PolicyWorkflow } from '../policy/index.ts';
+import type { StoreStatusInfo } from '../protocol/index.ts';
 
 /** A store workflow ready to run: see `WorkflowRuns#prepare`. */
 export interface PreparedWorkflowRun {
@@ -36,18 +37,7 @@ export interface PreparedWorkflowRun {
 }
 
 /** The store's state in `daemon.status`. */
-export interface WorkflowStoreStatus {
-  readonly dir: string;
-  /** Workflows (names) in the index. */
-  readonly workflows: number;
-  /** Versions in the index, and how many of them are verified. */
-  readonly versions: number;
-  readonly verified: number;
-  /** Completed index passes since start (grows on every change the watcher sees). */
-  readonly generation: number;
-  /** Version directories left out of the index, with why. */
-  readonly problems: readonly { readonly dir: string; readonly message: string }[];
-}
+export type WorkflowStoreStatus = StoreStatusInfo;
 
 export interface WorkflowRunsOptions {
   readonly store: WorkflowStore;

@@ -7,3 +7,5 @@ export { ChainVerifier, verifyRun, type ChainVerification } from './verify-run.t
 export { verifyJsonl, type JsonlInput, type JsonlVerification } from './verify-jsonl.ts';
 export { exportFormat, exportFormatVersion, type ExportHeader } from './run-export.ts';
 export { CodeStore, codeDigest, codeDigestPrefix, type CodeStoreOptions } from './code-store.ts';
+export { BlobStore, blobDigest, blobDigestPrefix, type BlobStoreOptions } from './blob-store.ts';
+export { ResultStore, type ResultStoreOptions } from './result-store.ts';

@@ -22,6 +22,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { DaemonError } from '../errors/index.ts';
 import { createSilentLogger, type Logger } from '../log/index.ts';
+import type { PolicyStatusInfo } from '../protocol/index.ts';
 import { compile, formatDiagnostic, hasErrors, loadCompiledPolicy, type Diagnostic } from '../rego/index.ts';
 import { checkDecisionValue, type Decision } from './decision.ts';
 import { readPolicyBundle } from './policy-bundle.ts';
@@ -54,20 +55,7 @@ export interface ResolvedPolicyEngine {
 }
 
 /** What daemon.status shows about policy. */
-export interface PolicyStatus {
-  /** Content digest of the revision in force; null when none ever loaded (every decision denies). */
-  readonly revision: string | null;
-  /** ISO time the revision in force was loaded. */
-  readonly loadedAt: string | null;
-  /** Where the revision came from. */
-  readonly source: 'rego' | 'bundle' | null;
-  /** Entrypoints the revision in force defines. */
-  readonly entrypoints: readonly string[];
-  /** True while the directory is watched for changes (hot reload). */
-  readonly watching: boolean;
-  /** The last load that failed, if it is newer than the revision in force. */
-  readonly lastError?: { readonly revision: string; readonly diagnostics: readonly PolicyProblem[]; readonly at: string };
-}
+export type PolicyStatus = PolicyStatusInfo;
 
 /** Options of one decision. */
 export interface DecideOptions {

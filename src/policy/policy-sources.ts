@@ -13,21 +13,13 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { PolicyProblemInfo } from '../protocol/index.ts';
 
 /** The bundle file name the engine looks for at the top of the policies directory. */
 export const BUNDLE_FILE = 'bundle.tar.gz';
 
-/** A problem that keeps a revision from loading, located when possible. */
-export interface PolicyProblem {
-  /** A Rego diagnostic code (`REGO1001`), or `DATA_INVALID` / `BUNDLE_INVALID` / `POLICY_DIR_UNREADABLE`. */
-  readonly code: string;
-  readonly message: string;
-  readonly file?: string;
-  readonly line?: number;
-  readonly col?: number;
-  /** Human rendering (with the source line and a caret for Rego diagnostics). */
-  readonly text: string;
-}
+/** A problem that keeps a revision from loading, located when possible (as daemon.status shows it). */
+export type PolicyProblem = PolicyProblemInfo;
 
 /** What was read from the directory. */
 export type PolicySources =

@@ -139,6 +139,7 @@ export interface PoolStatus {
 
 /** A policy problem that kept a revision from loading (a Rego diagnostic, a bad data file, ...). */
 export interface PolicyProblemInfo {
+  /** A Rego diagnostic code (`REGO1001`), or `DATA_INVALID` / `BUNDLE_INVALID` / `POLICY_DIR_UNREADABLE`. */
   readonly code: string;
   readonly message: string;
   readonly file?: string;
@@ -152,9 +153,13 @@ export interface PolicyProblemInfo {
 export interface PolicyStatusInfo {
   /** Content digest of the revision in force; null when none loaded (every decision denies). */
   readonly revision: string | null;
+  /** ISO time the revision in force was loaded. */
   readonly loadedAt: string | null;
+  /** Where the revision came from. */
   readonly source: 'rego' | 'bundle' | null;
+  /** Entrypoints the revision in force defines. */
   readonly entrypoints: readonly string[];
+  /** True while the directory is watched for changes (hot reload). */
   readonly watching: boolean;
   /** The last reload that failed, when it is newer than the revision in force. */
   readonly lastError?: { readonly revision: string; readonly at: string; readonly diagnostics: readonly PolicyProblemInfo[] };
@@ -265,7 +270,7 @@ export interface MethodMap {
   'workflows.describe': { params: WorkflowsDescribeParams; result: WorkflowsDescribeResult };
 }
 
-/** One side of a replay divergence: a call, a log, or an outcome; null for "nothing". */
+/** One side of a replay divergence: what the record (or the replay) shows at that point, a call, a log or an outcome; null for "nothing". */
 export type ReplayObservationInfo =
   | { readonly type: 'capability.requested'; readonly callId: number; readonly name: string; readonly args: unknown }
   | { readonly type: 'log'; readonly level: string; readonly message: string; readonly fields?: unknown }
@@ -279,40 +284,58 @@ export interface RunsReplayParams {
   readonly recheckPolicy?: boolean;
 }
 
-/** `runs.replay` `policy`: recorded decisions the current policy would decide differently. */
-export interface PolicyRecheckInfo {
+/** One policy verdict on a call, as recorded or as the current policy gives it. */
+export interface PolicyVerdictInfo {
+  readonly allow: boolean;
+  readonly reasons: readonly string[];
   readonly policyRevision: string | null;
-  readonly checked: number;
-  readonly differences: readonly {
-    readonly seq: number;
-    readonly callId: number;
-    readonly name: string;
-    readonly recorded: { readonly allow: boolean; readonly reasons: readonly string[]; readonly policyRevision: string | null };
-    readonly current: { readonly allow: boolean; readonly reasons: readonly string[]; readonly policyRevision: string | null };
-  }[];
 }
 
-/** `runs.replay` result: identical, or the first recorded seq where the replay differs; `policy` with recheckPolicy. */
-export type RunsReplayResult = { readonly policy?: PolicyRecheckInfo } & (
+/** One recorded decision that the current policy decides differently. */
+export interface PolicyDifferenceInfo {
+  /** Seq of the recorded `policy.decision` event. */
+  readonly seq: number;
+  readonly callId: number;
+  readonly name: string;
+  readonly recorded: PolicyVerdictInfo;
+  readonly current: PolicyVerdictInfo;
+}
+
+/** `runs.replay` `policy`: recorded decisions the current policy would decide differently. */
+export interface PolicyRecheckInfo {
+  /** Revision of the policy the calls were rechecked against (null: none loaded, every call denies). */
+  readonly policyRevision: string | null;
+  /** Recorded decisions rechecked. */
+  readonly checked: number;
+  readonly differences: readonly PolicyDifferenceInfo[];
+}
+
+/** The outcome of a replay: identical, or the first recorded seq where the replay differs. */
+export type ReplayReportInfo =
   | {
       readonly result: 'identical';
       readonly runId: string;
-      /** False when the record ends early (cancelled, interrupted): compared as far as it goes. */
+      /** False when the record ends before a run.completed/run.failed (cancelled, interrupted): compared as far as it goes. */
       readonly complete: boolean;
       readonly calls: number;
       readonly logs: number;
+      /** Wall time of the original run (started → terminal event), when recorded. */
       readonly originalWallMs: number | null;
       readonly replayWallMs: number;
     }
   | {
       readonly result: 'diverged';
       readonly runId: string;
+      /** The first recorded seq where the replay differs (the terminal event's seq for extra actions). */
       readonly seq: number;
       readonly stream: 'calls' | 'logs' | 'outcome';
       readonly expected: ReplayObservationInfo | null;
       readonly actual: ReplayObservationInfo | null;
       readonly replayWallMs: number;
-    });
+    };
+
+/** `runs.replay` result: the replay's outcome, plus `policy` with recheckPolicy. */
+export type RunsReplayResult = { readonly policy?: PolicyRecheckInfo } & ReplayReportInfo;
 
 /** `audit.verify` params: exactly one of `runId` and `all`. */
 export interface AuditVerifyParams {

@@ -4,7 +4,7 @@
  * `workflows.list` / `workflows.describe` / `runs.start {workflow}` from. docs/workflows.md.
  */
 export { WorkflowStore, assertValidInput, assertValidOutput, policyWorkflowOf } from './workflow-store.ts';
-export type { StoreProblem, StoreRun, WorkflowDescription, WorkflowListQuery, WorkflowStoreOptions, WorkflowSummary, WorkflowVersion } from './workflow-store.ts';
+export type { StoreProblem, StorePolicyWorkflow, StoreRun, WorkflowDescription, WorkflowListQuery, WorkflowStoreOptions, WorkflowSummary, WorkflowVersion } from './workflow-store.ts';
 export { parseWorkflowRef, type WorkflowRef } from './workflow-ref.ts';
 export { openWorkflowStore, storeConfigSchema, type OpenStoreOptions, type StoreConfig } from './store-config.ts';
 export { checkManifest, codeFileName, loadWorkflow, manifestError, manifestFileName, riskTiers, testKinds } from './workflow-manifest.ts';

@@ -18,6 +18,8 @@ import type { ValidateFunction } from 'ajv';
 import { maxSatisfying, rcompare } from 'semver';
 import { DaemonError, isDaemonError } from '../errors/index.ts';
 import { createSilentLogger, type Logger } from '../log/index.ts';
+import type { PolicyWorkflow } from '../policy/index.ts';
+import type { WorkflowSummaryInfo, WorkflowsDescribeResult, WorkflowsListParams } from '../protocol/index.ts';
 import { checkAttestation, describeAttestationProblem, isAttestationProblem, readAttestation, type Attestation } from './attestation.ts';
 import { computeContentDigest } from './content-digest.ts';
 import { formatViolations, violationsOf, type SchemaViolation } from './schema-validation.ts';
@@ -56,42 +58,32 @@ export interface WorkflowVersion {
 }
 
 /** One workflow in a listing: its highest version matching the filters, and all its versions. */
-export interface WorkflowSummary {
-  readonly name: string;
-  readonly version: string;
-  readonly description: string;
-  readonly tags: readonly string[];
-  readonly riskTier: string;
-  readonly verified: boolean;
-  readonly versions: readonly { readonly version: string; readonly verified: boolean }[];
-}
+export type WorkflowSummary = WorkflowSummaryInfo;
 
-export interface WorkflowListQuery {
-  /** Words that must each occur (case-insensitively) in the name, description or tags. */
-  readonly query?: string;
-  /** Tags that must all be present. */
-  readonly tags?: readonly string[];
-  /** Only versions whose verification status is this. */
-  readonly verified?: boolean;
-}
+/** Filters of a listing (`workflows.list` params): every given one must hold. */
+export type WorkflowListQuery = WorkflowsListParams;
 
-/** What `describe` returns: the resolved version's manifest (with schemas) and every version's status. */
-export interface WorkflowDescription {
-  readonly name: string;
-  readonly version: string;
-  readonly digest: string;
-  readonly verified: boolean;
-  readonly unverifiedReason?: string;
+/**
+ * What `describe` returns: the resolved version's manifest (with schemas) and every version's status;
+ * the `workflows.describe` result with the manifest and attestation typed.
+ */
+export interface WorkflowDescription extends Omit<WorkflowsDescribeResult, 'manifest' | 'attestation'> {
   readonly manifest: WorkflowManifest;
-  readonly versions: readonly { readonly version: string; readonly digest: string; readonly verified: boolean; readonly unverifiedReason?: string }[];
   readonly attestation?: Attestation;
+}
+
+/** The workflow part of the policy input (docs/policy.md `workflow`) for a run of a stored version. */
+export interface StorePolicyWorkflow extends PolicyWorkflow {
+  /** Always the stored version's semver. */
+  readonly version: string;
+  readonly adhoc: false;
 }
 
 /** A store workflow ready to run: see `WorkflowStore#prepareRun`. */
 export interface StoreRun {
   readonly version: WorkflowVersion;
   /** The `workflow` object of the policy input (admission and every capability decision). */
-  readonly policyWorkflow: ReturnType<typeof policyWorkflowOf>;
+  readonly policyWorkflow: StorePolicyWorkflow;
 }
 
 /** A directory the index left out, and why. */
@@ -330,15 +322,7 @@ export class WorkflowStore implements AsyncDisposable {
 }
 
 /** The workflow part of the policy input (docs/policy.md `workflow`) for a run of `version`. */
-export function policyWorkflowOf(version: Pick<WorkflowVersion, 'name' | 'version' | 'digest' | 'verified' | 'manifest'>): {
-  readonly name: string;
-  readonly version: string;
-  readonly digest: string;
-  readonly verified: boolean;
-  readonly adhoc: false;
-  readonly declaredCapabilities: readonly string[];
-  readonly tags: readonly string[];
-} {
+export function policyWorkflowOf(version: Pick<WorkflowVersion, 'name' | 'version' | 'digest' | 'verified' | 'manifest'>): StorePolicyWorkflow {
   return {
     name: version.name,
     version: version.version,

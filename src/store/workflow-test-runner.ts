@@ -13,25 +13,15 @@
  */
 import type { Sandbox, SandboxOutcome } from '../sandbox/index.ts';
 import { DaemonError, isDaemonError, isErrorCode } from '../errors/index.ts';
+import type { CapabilityInput } from '../policy/index.ts';
 import { diffJson, formatDifferences } from './json-diff.ts';
 import type { LoadedWorkflow, WorkflowTestCase } from './workflow-manifest.ts';
 import { formatViolations, violationsOf } from './schema-validation.ts';
+import type { StorePolicyWorkflow } from './workflow-store.ts';
 
 /** The policy input for one capability call (docs/policy.md), as the verifier builds it. */
-export interface CapabilityPolicyInput {
-  readonly principal: { readonly id: string; readonly scopes: readonly string[] };
-  readonly workflow: {
-    readonly name: string;
-    readonly version: string;
-    readonly digest: string;
-    readonly verified: boolean;
-    readonly adhoc: boolean;
-    readonly declaredCapabilities: readonly string[];
-    readonly tags: readonly string[];
-  };
-  readonly run: { readonly id: string; readonly callIndex: number; readonly callCounts: Readonly<Record<string, number>> };
-  readonly capability: { readonly name: string; readonly args: unknown };
-  readonly time: { readonly nowNs: number };
+export interface CapabilityPolicyInput extends CapabilityInput {
+  readonly workflow: StorePolicyWorkflow;
 }
 
 /** What the verifier needs from the policy: the capability decision and the revision it came from. */

@@ -1,5 +1,6 @@
 /**
- * `aiws run`: submits a workflow file to the daemon and follows the run's events to its end.
+ * `aiws run`: submits a workflow file, or names a store workflow (`--workflow name@range`), to the
+ * daemon and follows the run's events to its end.
  *
  * Exit status: 0 completed, 1 failed/cancelled/daemon unreachable, 2 usage error, 130 after Ctrl-C
  * (which cancels the run first).
@@ -16,15 +17,21 @@ import { UsageError } from '../usage-error.ts';
 
 /** Shown by `aiws run --help` and `aiws help run`. */
 export const help = `Usage: aiws run <file.js|-> [options]
+       aiws run --workflow NAME@RANGE [options]
 
 Runs a workflow on the aiws daemon and follows its events until it ends.
 The file is an ES module whose default export is async function (input, ctx);
-"-" reads it from stdin.
+"-" reads it from stdin. --workflow runs a version from the daemon's workflow
+store instead: the highest one matching the semver range (bank-transfer@^1;
+a bare name means any version).
+Give exactly one of a file and --workflow.
 
 Options:
+  --workflow NAME@RANGE  run a store workflow instead of a file
   --input JSON|@FILE   input for the workflow: inline JSON, or @path of a JSON file
   --capabilities LIST  capabilities the workflow will call, comma-separated
-                       (e.g. http.fetch,kv.get; repeatable); the policy denies undeclared ones
+                       (e.g. http.fetch,kv.get; repeatable); the policy denies undeclared ones;
+                       files only: a store workflow declares its own in workflow.yaml
 ${connectionHelp}
   --json               print every event as one JSON line on stdout
   --memory-mb N        lower this run's memory limit (MiB)
@@ -41,7 +48,8 @@ Exit status: 0 completed, 1 failed, cancelled or daemon unreachable,
 
 Examples:
   aiws run examples/hello.js --input '{"name":"Ada"}'
-  aiws run fetch-zen.js --capabilities http.fetch`;
+  aiws run fetch-zen.js --capabilities http.fetch
+  aiws run --workflow csv-report@^1 --input @report.json`;
 
 /** How long Ctrl-C waits for the daemon to confirm the cancellation before giving up on it. */
 const cancelGraceMs = 3_000;
@@ -55,6 +63,7 @@ export default async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...connectionOptions,
+      workflow: { type: 'string' },
       input: { type: 'string' },
       capabilities: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
@@ -63,15 +72,15 @@ export default async function run(argv: string[]): Promise<number> {
       'wall-ms': { type: 'string' },
     },
   });
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing workflow file (use "-" to read it from stdin)' : `expected one workflow file, got ${positionals.length}`);
+  const source = readSource(positionals, values.workflow);
+  const capabilities = readCapabilities(values.capabilities);
+  if (source.type === 'store' && capabilities.length > 0) {
+    throw new UsageError('--capabilities applies to a workflow file only: a store workflow declares its capabilities in workflow.yaml');
   }
-  const file = positionals[0] as string;
   const connection = resolveConnection(values);
   const limits = readLimits(values);
   const input = values.input === undefined ? undefined : await readInput(values.input);
-  const code = await readWorkflow(file);
-  const capabilities = readCapabilities(values.capabilities);
+  const target = source.type === 'store' ? { workflow: source.workflow } : { code: await readWorkflow(source.file), filename: source.file === '-' ? 'stdin.js' : basename(source.file) };
 
   const mode: ReportMode = values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain';
   let client: AiwsClient;
@@ -88,8 +97,7 @@ export default async function run(argv: string[]): Promise<number> {
     let runId: string;
     try {
       ({ runId } = await client.request('runs.start', {
-        code,
-        filename: file === '-' ? 'stdin.js' : basename(file),
+        ...target,
         ...(input === undefined ? {} : { input: input.value }),
         ...(limits === undefined ? {} : { limits }),
         ...(capabilities.length === 0 ? {} : { capabilities }),
@@ -132,6 +140,26 @@ export default async function run(argv: string[]): Promise<number> {
     reporter.close();
     await client.close();
   }
+}
+
+/** What `aiws run` runs: a file (or stdin) or a store workflow. */
+type RunSource = { readonly type: 'file'; readonly file: string } | { readonly type: 'store'; readonly workflow: string };
+
+/**
+ * Exactly one of a file argument and `--workflow name@range`.
+ * @throws UsageError for none, both, several files, or an empty `--workflow`
+ */
+function readSource(positionals: readonly string[], workflow: string | undefined): RunSource {
+  if (positionals.length > 1) throw new UsageError(`expected one workflow file, got ${positionals.length}`);
+  const file = positionals[0];
+  if (workflow !== undefined && file !== undefined) throw new UsageError(`give either a workflow file or --workflow, not both (got "${file}" and --workflow "${workflow}")`);
+  if (workflow !== undefined) {
+    // The daemon parses the reference (NAME alone means any version) and names what is wrong with it.
+    if (workflow.trim() === '') throw new UsageError('empty --workflow: expected NAME@RANGE such as "bank-transfer@^1"');
+    return { type: 'store', workflow };
+  }
+  if (file === undefined) throw new UsageError('missing workflow file (use "-" to read it from stdin) or --workflow NAME@RANGE');
+  return { type: 'file', file };
 }
 
 /**

@@ -12,7 +12,7 @@ import { parseCommandArgs } from '../parse-command-args.ts';
 /** Shown by `aiws status --help` and `aiws help status`. */
 export const help = `Usage: aiws status [options]
 
-Shows the daemon's version, uptime, runs by status, sandbox pool and policy revision.
+Shows the daemon's version, uptime, runs by status, sandbox pool, policy in force and workflow store.
 
 Options:
 ${connectionHelp}

@@ -180,25 +180,14 @@ function evalOut(t: Term, bound: ReadonlySet<string>, others: ReadonlySet<string
       for (const n of bound) out.delete(n);
       return out;
     }
-    case 'array': case 'set': {
-      let out = new Set<string>();
-      for (const x of t.items) {
-        const o = evalOut(x, bound, others);
-        if (o === null) return null;
-        out = union(out, o);
-      }
-      return out;
-    }
-    case 'object': {
-      let out = new Set<string>();
-      for (const [k, x] of t.entries) {
+    case 'array': case 'set':
+      return unionOut(t.items, (x) => evalOut(x, bound, others));
+    case 'object':
+      return unionOut(t.entries, ([k, x]) => {
         const a = evalOut(k, bound, others);
         const b = evalOut(x, bound, others);
-        if (a === null || b === null) return null;
-        out = union(out, union(a, b));
-      }
-      return out;
-    }
+        return a === null || b === null ? null : union(a, b);
+      });
     case 'arrayCompr': case 'setCompr': case 'objectCompr': {
       const free = new Set<string>();
       termVars(t, free, true);
@@ -213,28 +202,27 @@ function patternOut(t: Term, bound: ReadonlySet<string>, others: ReadonlySet<str
   switch (t.kind) {
     case 'var':
       return bound.has(t.name) ? new Set() : new Set([t.name]);
-    case 'array': {
-      let out = new Set<string>();
-      for (const x of t.items) {
-        const o = patternOut(x, union(bound, out), others);
-        if (o === null) return null;
-        out = union(out, o);
-      }
-      return out;
-    }
-    case 'object': {
-      let out = new Set<string>();
-      for (const [k, x] of t.entries) {
-        if (evalOut(k, bound, others) === null) return null;
-        const o = patternOut(x, union(bound, out), others);
-        if (o === null) return null;
-        out = union(out, o);
-      }
-      return out;
-    }
+    case 'array':
+      return unionOut(t.items, (x, sofar) => patternOut(x, union(bound, sofar), others));
+    case 'object':
+      return unionOut(t.entries, ([k, x], sofar) => (evalOut(k, bound, others) === null ? null : patternOut(x, union(bound, sofar), others)));
     default:
       return evalOut(t, bound, others);
   }
+}
+
+/**
+ * The union of what `out` binds for each item, in order (`sofar`: the vars the earlier items bind);
+ * null as soon as one item cannot be evaluated.
+ */
+function unionOut<T>(items: readonly T[], out: (item: T, sofar: ReadonlySet<string>) => Set<string> | null): Set<string> | null {
+  let all = new Set<string>();
+  for (const item of items) {
+    const o = out(item, all);
+    if (o === null) return null;
+    all = union(all, o);
+  }
+  return all;
 }
 
 function unifyOut(a: Term, b: Term, bound: ReadonlySet<string>, others: ReadonlySet<string>): Set<string> | null {

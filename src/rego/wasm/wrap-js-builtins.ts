@@ -1,7 +1,7 @@
 /**
  * The JavaScript side of non-native builtins: how they are handed to `loadPolicy` as custom builtins.
  *
- * Convention between the emitted module and the JS builtins (the module's half is in emit.ts):
+ * Convention between the emitted module and the JS builtins (the module's half is in emit-stmts.ts):
  * - The module calls `opa_builtinN(id, 0, args...)`; the SDK JSON-dumps the arguments, calls the
  *   function registered under the name `builtins()` gives for `id`, and parses its JSON result.
  * - A builtin that fails returns `undefined` (the wrapper catches the error): the SDK then hands the

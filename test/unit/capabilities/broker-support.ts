@@ -46,6 +46,8 @@ export interface BrokerFixtureOptions {
   readonly http?: HttpFetchOptions;
   readonly logger?: Logger;
   readonly maxEventValueBytes?: number;
+  /** Where results over the cap are kept whole (the broker's `results` option). */
+  readonly results?: { put(json: string): Promise<string> };
   /** Use this decider instead of an engine over the policy directory. */
   readonly policy?: PolicyDecider;
 }
@@ -72,6 +74,7 @@ export async function createBrokerFixture(options: BrokerFixtureOptions = {}): P
     secrets: createSecretStore(options.secrets ?? {}),
     logger,
     ...(options.maxEventValueBytes === undefined ? {} : { maxEventValueBytes: options.maxEventValueBytes }),
+    ...(options.results === undefined ? {} : { results: options.results }),
   });
   const workspaceDir = join(root, 'ws');
   await mkdir(workspaceDir);

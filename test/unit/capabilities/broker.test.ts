@@ -6,7 +6,10 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ResultStore } from '../../../src/journal/index.ts';
 import { adhocWorkflow, createBrokerFixture, recordHooks, reportWorkflow } from './broker-support.ts';
 
 describe('CapabilityBroker', () => {
@@ -154,6 +157,32 @@ describe('CapabilityBroker', () => {
       });
       await f.broker.invoke({ callId: 2, name: 'fs.write', args: { path: 'c.txt', content: big } }, f.run(reportWorkflow), hooks);
       expect((events.find((e) => e.type === 'capability.requested' && e.data.callId === 2)?.data.args as { $capped: { bytes: number } }).$capped.bytes).toBeGreaterThan(50_000);
+    });
+  });
+
+  describe('results option', () => {
+    it('keeps a capped result whole under its event digest before reporting it, and fails the call when it cannot', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'aiws-broker-results-'));
+      onTestFinished(() => rm(dir, { recursive: true, force: true }));
+      const store = await ResultStore.open({ dir, fsync: false });
+      const order: string[] = [];
+      const results = { put: async (json: string) => { order.push('put'); return store.put(json); } };
+      const f = await createBrokerFixture({ maxEventValueBytes: 1024, results });
+      await writeFile(join(f.workspaceDir, 'big.txt'), 'r'.repeat(5000));
+      await writeFile(join(f.workspaceDir, 'small.txt'), 'r');
+      const { hooks, events } = recordHooks();
+      const recorded = { ...hooks, onCompleted: (data: Parameters<NonNullable<typeof hooks.onCompleted>>[0]) => (order.push('completed'), hooks.onCompleted?.(data)) };
+      const result = await f.broker.invoke({ callId: 1, name: 'fs.read', args: { path: 'big.txt' } }, f.run(reportWorkflow), recorded);
+      await f.broker.invoke({ callId: 2, name: 'fs.read', args: { path: 'small.txt' } }, f.run(reportWorkflow), recorded);
+      expect(order).toEqual(['put', 'completed', 'completed']);
+      const digest = (events.find((e) => e.type === 'capability.completed' && e.data.callId === 1)?.data.result as { $capped: { sha256: string } }).$capped.sha256;
+      expect(JSON.parse(await store.get(digest))).toEqual(result);
+
+      const failing = await createBrokerFixture({ maxEventValueBytes: 1024, results: { put: () => Promise.reject(new Error('disk full')) } });
+      await writeFile(join(failing.workspaceDir, 'big.txt'), 'r'.repeat(5000));
+      const second = recordHooks();
+      await expect(failing.broker.invoke({ callId: 1, name: 'fs.read', args: { path: 'big.txt' } }, failing.run(reportWorkflow), second.hooks)).rejects.toMatchObject({ code: 'INTERNAL' });
+      expect(second.events.map((e) => e.type)).toEqual(['capability.requested', 'policy.decision', 'capability.failed']);
     });
   });
 
