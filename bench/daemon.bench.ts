@@ -20,7 +20,7 @@ interface CellResult {
   readonly p99Ms: number;
   readonly runsPerSecond: number;
   readonly failures: number;
-  /** Share of runs whose run.started said they got an already-warm isolate; NaN when the daemon does not say. */
+  /** Share of runs whose run.completed said they ran on an already-warm isolate; NaN when the daemon does not say. */
   readonly warmShare: number;
 }
 
@@ -108,7 +108,7 @@ async function drive(client: AiwsClient, count: number): Promise<{ latenciesMs: 
     for await (const event of client.followRun(runId, { subscribed: true })) {
       completed = event.type === 'run.completed';
       if (completed) latenciesMs.push(performance.now() - started);
-      if (event.type === 'run.started' && typeof event.data.warm === 'boolean') {
+      if (event.type === 'run.completed' && typeof event.data.warm === 'boolean') {
         warmReported++;
         if (event.data.warm) warmRuns++;
       }

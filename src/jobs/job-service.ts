@@ -579,7 +579,7 @@ export class JobService implements AsyncDisposable {
       case 'completed':
         run.output = outcome.output;
         this.#setStatus(run, 'completed');
-        this.#emit(run, 'run.completed', { output: outcome.output, cpuMs: outcome.stats.cpuMs, wallMs: outcome.stats.wallMs });
+        this.#emit(run, 'run.completed', { output: outcome.output, cpuMs: outcome.stats.cpuMs, wallMs: outcome.stats.wallMs, warm: outcome.stats.warm });
         log.info({ durationMs: outcome.stats.wallMs, cpuMs: outcome.stats.cpuMs, warm: outcome.stats.warm }, 'run completed');
         break;
       case 'failed': {

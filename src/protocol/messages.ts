@@ -449,7 +449,7 @@ export type RunEvent =
   | RunEventBase<'capability.failed', CapabilityFailedData>
   | RunEventBase<'run.started', RunStartedData>
   | RunEventBase<'log', { readonly level: string; readonly message: string; readonly fields?: Readonly<Record<string, unknown>> }>
-  | RunEventBase<'run.completed', { readonly output: unknown; readonly cpuMs?: number; readonly wallMs?: number }>
+  | RunEventBase<'run.completed', { readonly output: unknown; readonly cpuMs?: number; readonly wallMs?: number; readonly warm?: boolean }>
   | RunEventBase<'run.failed', { readonly error: RunErrorInfo }>
   | RunEventBase<'run.cancelled', { readonly reason: string }>
   | RunEventBase<'run.interrupted', { readonly reason: string }>;
