@@ -2,8 +2,8 @@
  * CodeStore: the exact workflow sources that ran, content-addressed, so a replay years later fetches
  * the very bytes a run's `run.accepted` event names by digest.
  *
- * Layout: `<dir>/<sha256 hex>.js`, a BlobStore (blob-store.ts): written once, never changed, and
- * re-hashed on every read, so an edited source is refused rather than replayed.
+ * Layout: `<dir>/<sha256 hex>.js`. It is a BlobStore (blob-store.ts) with that extension: written
+ * once, never changed, and re-hashed on every read, so an edited source is refused rather than replayed.
  */
 import { BlobStore, blobDigest, blobDigestPrefix } from './blob-store.ts';
 
@@ -24,35 +24,11 @@ export interface CodeStoreOptions {
 }
 
 /** Content-addressed, write-once store of workflow sources. */
-export class CodeStore {
-  readonly dir: string;
-  #blobs: BlobStore;
+export type CodeStore = BlobStore;
 
-  private constructor(blobs: BlobStore) {
-    this.dir = blobs.dir;
-    this.#blobs = blobs;
-  }
-
+export const CodeStore = {
   /** Opens (creating) the store directory. */
-  static async open(options: CodeStoreOptions): Promise<CodeStore> {
-    return new CodeStore(await BlobStore.open({ dir: options.dir, extension: '.js', noun: 'code', ...(options.fsync === undefined ? {} : { fsync: options.fsync }) }));
-  }
-
-  /**
-   * Stores `source` unless a file with its digest exists; resolves with the digest once the file is
-   * durable. Concurrent puts of the same source share one write.
-   * @throws INTERNAL when the file cannot be written
-   */
-  put(source: string): Promise<string> {
-    return this.#blobs.put(source);
-  }
-
-  /**
-   * The source stored under `digest`.
-   * @throws REPLAY_UNAVAILABLE when the digest is malformed, the file is missing, or its content no
-   *   longer hashes to the digest
-   */
-  get(digest: string): Promise<string> {
-    return this.#blobs.get(digest);
-  }
-}
+  open(options: CodeStoreOptions): Promise<CodeStore> {
+    return BlobStore.open({ dir: options.dir, extension: '.js', noun: 'code', fsync: options.fsync });
+  },
+};

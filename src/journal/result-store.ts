@@ -4,8 +4,9 @@
  * guest the very value it received and not the stand-in.
  *
  * Layout: `<dir>/<sha256 hex>.json` holding the result's JSON text (the text the digest was taken
- * over), a BlobStore (blob-store.ts): written once before the event that names it is stored, never
- * changed, and re-hashed on every read, so an altered result is refused rather than replayed.
+ * over). It is a BlobStore (blob-store.ts) with that extension: written once before the event that
+ * names it is stored, never changed, and re-hashed on every read, so an altered result is refused
+ * rather than replayed.
  */
 import { BlobStore } from './blob-store.ts';
 
@@ -18,35 +19,11 @@ export interface ResultStoreOptions {
 }
 
 /** Content-addressed, write-once store of capability results (JSON texts). */
-export class ResultStore {
-  readonly dir: string;
-  #blobs: BlobStore;
+export type ResultStore = BlobStore;
 
-  private constructor(blobs: BlobStore) {
-    this.dir = blobs.dir;
-    this.#blobs = blobs;
-  }
-
+export const ResultStore = {
   /** Opens (creating) the store directory. */
-  static async open(options: ResultStoreOptions): Promise<ResultStore> {
-    return new ResultStore(await BlobStore.open({ dir: options.dir, extension: '.json', noun: 'result', ...(options.fsync === undefined ? {} : { fsync: options.fsync }) }));
-  }
-
-  /**
-   * Stores a result's JSON text unless it is already stored; resolves with its digest
-   * (`sha256:<hex>`, the `$capped.sha256` of its capped event form) once the file is durable.
-   * @throws INTERNAL when the file cannot be written
-   */
-  put(json: string): Promise<string> {
-    return this.#blobs.put(json);
-  }
-
-  /**
-   * The JSON text stored under `digest`.
-   * @throws REPLAY_UNAVAILABLE when the digest is malformed, the file is missing, or its content no
-   *   longer hashes to the digest
-   */
-  get(digest: string): Promise<string> {
-    return this.#blobs.get(digest);
-  }
-}
+  open(options: ResultStoreOptions): Promise<ResultStore> {
+    return BlobStore.open({ dir: options.dir, extension: '.json', noun: 'result', fsync: options.fsync });
+  },
+};
