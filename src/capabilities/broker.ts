@@ -61,7 +61,7 @@ export type CapabilityCompletedEvent = CapabilityCompletedData;
 
 /** `capability.failed` event data; the broker only ever reports catalogued codes. */
 export interface CapabilityFailedEvent extends CapabilityFailedData {
-  readonly error: { readonly code: ErrorCode; readonly message: string };
+  readonly error: CapabilityFailedData['error'] & { readonly code: ErrorCode };
 }
 
 /** Where the broker reports each step (the jobs layer turns these into run events). */
@@ -199,7 +199,7 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
         return result;
       } catch (error) {
         const failure = toDaemonError(error, callLog);
-        hooks.onFailed?.({ callId, error: { code: failure.code, message: failure.message } });
+        hooks.onFailed?.({ callId, error: failure.details === undefined ? { code: failure.code, message: failure.message } : { code: failure.code, message: failure.message, details: failure.details } });
         callLog.debug({ code: failure.code }, 'capability failed');
         throw failure;
       }

@@ -23,6 +23,10 @@
  * event that does not follow the last delivered seq (or one published while a page was being read)
  * sends it back to the store, so replay and live events meet without gaps or duplicates.
  *
+ * This file is the service API (accepting, restoring, cancelling, draining). Its parts:
+ * run-registry.ts holds the run records and their state transitions, run-execution.ts executes one
+ * run, run-subscription.ts delivers a run's events; job-service-options.ts holds the contracts.
+ *
  * Store workflows (`runs.start {workflow}`, workflow-runs.ts): resolved and input-checked before
  * admission, admitted with their identity and `verified` flag, run with the lower of the manifest's
  * and the daemon's limits, and their output checked on completion (OUTPUT_INVALID fails the run).
@@ -34,141 +38,33 @@
  * limits, policy revision; seed and virtual clock start). Runs of earlier processes come back through
  * `restore()`.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Logger } from '../log/index.ts';
-import { DaemonError, isDaemonError, isErrorCode } from '../errors/index.ts';
-import type { LimitsConfig } from '../config/index.ts';
-import { runStatuses, type RequestedLimits, type RunErrorInfo, type RunEvent, type RunEventType, type RunInfo, type RunsListParams, type RunsStartParams, type RunStatus } from '../protocol/index.ts';
-import type { GuestCall, RunLimits, Sandbox, SandboxOutcome } from '../sandbox/index.ts';
-import { RunWorkspace, type CapabilityBroker, type RunContext } from '../capabilities/index.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import { DaemonError } from '../errors/index.ts';
+import type { RequestedLimits, RunInfo, RunStatus } from '../protocol/index.ts';
+import type { RunLimits } from '../sandbox/index.ts';
 import type { PolicyPrincipal, PolicyWorkflow } from '../policy/index.ts';
-import type { EventStore } from './event-store.ts';
+import type { JobServiceOptions, ListRunsFilter, RunPrincipal, StartRunRequest, Viewer } from './job-service-options.ts';
+import { executeRun } from './run-execution.ts';
+import { RunRegistry, terminalStatuses, type RunRecord } from './run-registry.ts';
 import type { RestoredRun } from './run-recovery.ts';
-import type { PreparedWorkflowRun, WorkflowRuns } from './workflow-runs.ts';
+import { subscribeRun, type RunEventSink, type RunSubscription } from './run-subscription.ts';
+import type { PreparedWorkflowRun } from './workflow-runs.ts';
 
-/** Who is asking: runs are visible to their own principal, or to everyone with `admin`. */
-export interface Viewer {
-  readonly principal: string;
-  readonly admin: boolean;
-}
-
-/** Who starts a run: the connection's principal with its effective scopes (`admin` expanded). */
-export interface RunPrincipal {
-  readonly id: string;
-  readonly scopes: readonly string[];
-}
-
-/** What to run: `runs.start` params without the connection's `subscribe`. */
-export type StartRunRequest = Omit<RunsStartParams, 'subscribe'>;
-
-/** Which runs to list: `runs.list` params. */
-export type ListRunsFilter = RunsListParams;
-
-/**
- * Where a subscription delivers events, with the flow control replay needs: history is written only
- * while `writable` holds, so replaying a long run never floods a slow socket. Live events are written
- * as they happen; the sink decides what to do when its reader falls behind.
- */
-export interface RunEventSink {
-  /** Takes one event: called in seq order, each seq exactly once. Must not throw. */
-  write(event: RunEvent): void;
-  /** True when the sink can take another replayed event now. */
-  readonly writable: boolean;
-  /** Resolves once the sink is writable again, or closed. */
-  drained(): Promise<void>;
-}
-
-/** A subscription to one run's events. Delivery begins at `start()`; `close()` stops it. Idempotent. */
-export interface RunSubscription {
-  readonly runId: string;
-  readonly status: RunStatus;
-  /** The run's last seq when the subscription was made. */
-  readonly lastSeq: number;
-  start(): void;
-  close(): void;
-}
-
-/** What runs need to make capability calls. */
-export interface JobCapabilities {
-  /** Decides and serves calls, and admits runs. */
-  readonly broker: CapabilityBroker;
-  /** Registered capability names: declaring any other name fails runs.start with CAPABILITY_UNKNOWN. */
-  readonly names: readonly string[];
-  /** Directory under which each run gets `<runId>/` as its fs.* workspace. */
-  readonly workspaceRootDir: string;
-  /** Keep each run's workspace after it settles. @default false */
-  readonly keepWorkspaces?: boolean;
-}
-
-export interface JobServiceOptions {
-  readonly limits: Pick<LimitsConfig, 'maxConcurrentRuns' | 'maxQueuedRuns' | 'memoryMb' | 'cpuMs' | 'wallMs' | 'maxOutputBytes'>;
-  readonly sandbox: Sandbox;
-  readonly events: EventStore;
-  readonly logger: Logger;
-  /**
-   * Capability broker and workspaces. Without it (unit tests of scheduling) runs are admitted without
-   * a policy and every call fails with CAPABILITY_UNKNOWN: such a run has no authority at all.
-   */
-  readonly capabilities?: JobCapabilities;
-  /** Where the exact source of each run is stored by digest for replay (journal issue). @default not stored */
-  readonly code?: { put(source: string): Promise<string> };
-  /** The workflow store (`runs.start {workflow}`). Without it such a run fails with WORKFLOW_NOT_FOUND. */
-  readonly workflows?: WorkflowRuns;
-}
+export type { JobCapabilities, JobServiceOptions, ListRunsFilter, RunPrincipal, StartRunRequest, Viewer } from './job-service-options.ts';
+export type { RunEventSink, RunSubscription } from './run-subscription.ts';
 
 /** How long runs.cancel waits for the sandbox to settle the run before answering with its status. */
 const cancelWaitMs = 5000;
 
-/** Events read from the store per replay page. */
-const replayPageEvents = 256;
-
-/** The terminal statuses. */
-const terminal: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled', 'interrupted']);
-
-interface RunRecord {
-  readonly runId: string;
-  readonly principal: string;
-  readonly policyPrincipal: PolicyPrincipal;
-  readonly workflow: PolicyWorkflow;
-  readonly source: string;
-  readonly code: string;
-  /** A store workflow's output schema check (OUTPUT_INVALID fails the run). */
-  readonly checkOutput?: (output: unknown) => void;
-  readonly filename: string;
-  readonly input: unknown;
-  readonly limits: RunLimits;
-  status: RunStatus;
-  readonly createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  output?: unknown;
-  error?: RunErrorInfo;
-  /** Last assigned seq (events may still be on their way into the store). */
-  seq: number;
-  /** Highest seq handed to live listeners. */
-  publishedSeq: number;
-  /** Serialises appends and publication. */
-  tail: Promise<void>;
-  readonly listeners: Set<(event: RunEvent) => void>;
-  abort?: AbortController;
-  cancelReason?: string;
-  /** Settles when the run reaches a terminal status and its last event is published. */
-  readonly done: PromiseWithResolvers<void>;
-}
-
 /** Schedules and executes runs. One per daemon. */
 export class JobService implements AsyncDisposable {
   #options: JobServiceOptions;
-  #log: Logger;
-  #runs = new Map<string, RunRecord>();
-  #queue: RunRecord[] = [];
-  #running = new Set<RunRecord>();
-  #counts: Record<RunStatus, number> = Object.fromEntries(runStatuses.map((s) => [s, 0])) as Record<RunStatus, number>;
+  #registry: RunRegistry;
   #state: 'running' | 'draining' | 'closed' = 'running';
 
   constructor(options: JobServiceOptions) {
     this.#options = options;
-    this.#log = options.logger.child({ component: 'jobs' });
+    this.#registry = new RunRegistry(options, options.logger.child({ component: 'jobs' }));
   }
 
   /** 'running' accepts runs; 'draining' refuses new ones; 'closed' refuses everything. */
@@ -241,9 +137,8 @@ export class JobService implements AsyncDisposable {
       listeners: new Set(),
       done: Promise.withResolvers<void>(),
     };
-    this.#runs.set(run.runId, run);
-    this.#counts.queued++;
-    this.#emit(run, 'run.accepted', {
+    this.#registry.add(run);
+    this.#registry.emit(run, 'run.accepted', {
       principal: principal.id,
       source: run.source,
       capabilities: declared,
@@ -258,10 +153,10 @@ export class JobService implements AsyncDisposable {
       limits: { ...run.limits },
       policyInput: { principal: policyPrincipal, workflow },
     });
-    this.#log.info({ runId: run.runId, principal: principal.id, policyRevision: admission?.policyRevision ?? null }, 'run accepted');
-    this.#queue.push(run);
+    this.#registry.log.info({ runId: run.runId, principal: principal.id, policyRevision: admission?.policyRevision ?? null }, 'run accepted');
+    this.#registry.queue.push(run);
     this.#pump();
-    return this.#info(run, true);
+    return this.#registry.info(run, true);
   }
 
   /**
@@ -271,7 +166,7 @@ export class JobService implements AsyncDisposable {
   restore(runs: readonly RestoredRun[]): void {
     this.#assertOpen();
     for (const restored of runs) {
-      if (this.#runs.has(restored.runId)) continue;
+      if (this.#registry.runs.has(restored.runId)) continue;
       const done = Promise.withResolvers<void>();
       done.resolve();
       const run: RunRecord = {
@@ -295,31 +190,18 @@ export class JobService implements AsyncDisposable {
         listeners: new Set(),
         done,
       };
-      this.#runs.set(run.runId, run);
-      this.#counts[run.status]++;
+      this.#registry.add(run);
     }
   }
 
   /** @throws RUN_NOT_FOUND when the run does not exist or belongs to another principal */
   get(runId: string, viewer: Viewer): RunInfo {
-    return this.#info(this.#find(runId, viewer), true);
+    return this.#registry.info(this.#registry.find(runId, viewer), true);
   }
 
   /** Runs visible to `viewer`, newest first, without outputs. */
   list(viewer: Viewer, filter: ListRunsFilter = {}): RunInfo[] {
-    const limit = filter.limit ?? 50;
-    const statuses = filter.status === undefined ? undefined : new Set(filter.status);
-    const since = filter.since === undefined ? undefined : Date.parse(filter.since);
-    const out: RunInfo[] = [];
-    const all = [...this.#runs.values()];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      const run = all[i]!;
-      if (!viewer.admin && run.principal !== viewer.principal) continue;
-      if (statuses !== undefined && !statuses.has(run.status)) continue;
-      if (since !== undefined && Date.parse(run.createdAt) < since) continue;
-      out.push(this.#info(run, false));
-    }
-    return out;
+    return this.#registry.list(viewer, filter);
   }
 
   /**
@@ -328,13 +210,13 @@ export class JobService implements AsyncDisposable {
    * @throws RUN_NOT_CANCELLABLE when the run has already finished
    */
   async cancel(runId: string, viewer: Viewer, reason = 'cancelled by client'): Promise<RunInfo> {
-    const run = this.#find(runId, viewer);
-    if (terminal.has(run.status)) {
+    const run = this.#registry.find(runId, viewer);
+    if (terminalStatuses.has(run.status)) {
       throw new DaemonError('RUN_NOT_CANCELLABLE', `Cannot cancel run "${runId}": it is already ${run.status}`, { details: { runId, status: run.status } });
     }
-    this.#cancel(run, reason);
+    this.#registry.cancel(run, reason);
     await settleWithin(run.done.promise, cancelWaitMs);
-    return this.#info(run, false);
+    return this.#registry.info(run, false);
   }
 
   /**
@@ -344,72 +226,12 @@ export class JobService implements AsyncDisposable {
    * @throws RUN_NOT_FOUND
    */
   subscribe(runId: string, viewer: Viewer, afterSeq: number, sink: RunEventSink): RunSubscription {
-    const run = this.#find(runId, viewer);
-    const store = this.#options.events;
-    const log = this.#log;
-    let delivered = afterSeq;
-    let mode: 'idle' | 'replay' | 'live' = 'idle';
-    let replaying = false;
-    let closed = false;
-
-    const replay = async (): Promise<void> => {
-      mode = 'replay';
-      if (replaying) return;
-      replaying = true;
-      try {
-        while (!closed) {
-          const page = await store.read(runId, delivered, replayPageEvents);
-          for (const event of page) {
-            if (!sink.writable) await sink.drained();
-            if (closed) return;
-            if (event.seq === delivered + 1) {
-              delivered = event.seq;
-              sink.write(event);
-            }
-          }
-          if (page.length < replayPageEvents) {
-            if (!sink.writable) await sink.drained();
-            // Events published while this page was read were ignored in replay mode: fetch them too.
-            if (run.publishedSeq <= delivered) {
-              mode = 'live';
-              return;
-            }
-          }
-        }
-      } catch (err) {
-        log.error({ err, runId }, 'event replay failed');
-      } finally {
-        replaying = false;
-      }
-    };
-
-    const live = (event: RunEvent): void => {
-      if (closed || mode !== 'live' || event.seq <= delivered) return;
-      if (event.seq !== delivered + 1) {
-        void replay();
-        return;
-      }
-      delivered = event.seq;
-      sink.write(event);
-    };
-    run.listeners.add(live);
-    return {
-      runId,
-      status: run.status,
-      lastSeq: run.seq,
-      start: () => {
-        if (mode === 'idle' && !closed) void replay();
-      },
-      close: () => {
-        closed = true;
-        run.listeners.delete(live);
-      },
-    };
+    return subscribeRun(this.#registry.find(runId, viewer), this.#options.events, this.#registry.log, afterSeq, sink);
   }
 
   /** Number of runs in each status. */
   counts(): Readonly<Record<RunStatus, number>> {
-    return { ...this.#counts };
+    return this.#registry.counts();
   }
 
   /**
@@ -419,9 +241,9 @@ export class JobService implements AsyncDisposable {
   async drain(graceMs: number): Promise<void> {
     if (this.#state !== 'running') return;
     this.#state = 'draining';
-    this.#log.info({ graceMs, running: this.#running.size, queued: this.#queue.length }, 'jobs draining');
-    for (const run of [...this.#queue]) this.#cancel(run, 'daemon shutting down');
-    const settled = Promise.all([...this.#running].map((r) => r.done.promise));
+    this.#registry.log.info({ graceMs, running: this.#registry.running.size, queued: this.#registry.queue.length }, 'jobs draining');
+    for (const run of [...this.#registry.queue]) this.#registry.cancel(run, 'daemon shutting down');
+    const settled = Promise.all([...this.#registry.running].map((r) => r.done.promise));
     let timer: NodeJS.Timeout | undefined;
     const expired = await Promise.race([
       settled.then(() => false),
@@ -431,7 +253,7 @@ export class JobService implements AsyncDisposable {
     ]);
     clearTimeout(timer);
     if (expired) {
-      for (const run of [...this.#running]) this.#cancel(run, 'daemon shutting down: grace period expired');
+      for (const run of [...this.#registry.running]) this.#registry.cancel(run, 'daemon shutting down: grace period expired');
       await settleWithin(settled, cancelWaitMs);
     }
   }
@@ -440,7 +262,7 @@ export class JobService implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     await this.drain(0);
-    await Promise.all([...this.#runs.values()].map((r) => r.tail));
+    await Promise.all([...this.#registry.runs.values()].map((r) => r.tail));
     this.#state = 'closed';
   }
 
@@ -458,20 +280,13 @@ export class JobService implements AsyncDisposable {
 
   #assertCapacity(): void {
     const { maxConcurrentRuns, maxQueuedRuns } = this.#options.limits;
-    const startsNow = this.#running.size < maxConcurrentRuns && this.#queue.length === 0;
-    if (!startsNow && this.#queue.length >= maxQueuedRuns) {
-      throw new DaemonError('DAEMON_BUSY', `Cannot start a run: ${this.#running.size} running and ${this.#queue.length} queued (limits.maxQueuedRuns), try again later`, {
-        details: { running: this.#running.size, queued: this.#queue.length, maxConcurrentRuns, maxQueuedRuns },
+    const { running, queue } = this.#registry;
+    const startsNow = running.size < maxConcurrentRuns && queue.length === 0;
+    if (!startsNow && queue.length >= maxQueuedRuns) {
+      throw new DaemonError('DAEMON_BUSY', `Cannot start a run: ${running.size} running and ${queue.length} queued (limits.maxQueuedRuns), try again later`, {
+        details: { running: running.size, queued: queue.length, maxConcurrentRuns, maxQueuedRuns },
       });
     }
-  }
-
-  #find(runId: string, viewer: Viewer): RunRecord {
-    const run = this.#runs.get(runId);
-    if (run === undefined || (!viewer.admin && run.principal !== viewer.principal)) {
-      throw new DaemonError('RUN_NOT_FOUND', `Cannot find run "${runId}"`, { details: { runId } });
-    }
-    return run;
   }
 
   /**
@@ -512,190 +327,10 @@ export class JobService implements AsyncDisposable {
   }
 
   #pump(): void {
-    while (this.#running.size < this.#options.limits.maxConcurrentRuns && this.#queue.length > 0) {
-      const run = this.#queue.shift()!;
-      void this.#execute(run);
+    while (this.#registry.running.size < this.#options.limits.maxConcurrentRuns && this.#registry.queue.length > 0) {
+      const run = this.#registry.queue.shift()!;
+      void executeRun(this.#registry, run, () => this.#pump());
     }
-  }
-
-  #setStatus(run: RunRecord, status: RunStatus): void {
-    this.#counts[run.status]--;
-    this.#counts[status]++;
-    run.status = status;
-  }
-
-  async #execute(run: RunRecord): Promise<void> {
-    const abort = new AbortController();
-    run.abort = abort;
-    this.#running.add(run);
-    this.#setStatus(run, 'running');
-    run.startedAt = new Date().toISOString();
-    const seed = randomBytes(16).toString('hex');
-    const clockStartMs = Date.now();
-    this.#emit(run, 'run.started', { seed, clockStartMs });
-    const log = this.#log.child({ runId: run.runId });
-    let outcome: SandboxOutcome;
-    let workspace: RunWorkspace | undefined;
-    try {
-      const capabilities = this.#options.capabilities;
-      let onCall: (call: GuestCall) => Promise<unknown>;
-      if (capabilities === undefined) {
-        onCall = async (call) => {
-          throw new DaemonError('CAPABILITY_UNKNOWN', `Cannot call capability "${call.name}": this job service has no capabilities`, { details: { name: call.name } });
-        };
-      } else {
-        workspace = await RunWorkspace.create({ rootDir: capabilities.workspaceRootDir, runId: run.runId, keep: capabilities.keepWorkspaces ?? false });
-        onCall = this.#callHandler(run, capabilities.broker, workspace.dir, abort.signal, log);
-      }
-      outcome = await this.#options.sandbox.run(
-        { runId: run.runId, code: run.code, filename: run.filename, input: run.input, limits: run.limits, seed, clockStartMs },
-        {
-          signal: abort.signal,
-          onLog: (entry) => {
-            if (!terminal.has(run.status)) {
-              this.#emit(run, 'log', entry.fields === undefined ? { level: entry.level, message: entry.message } : { level: entry.level, message: entry.message, fields: entry.fields });
-            }
-          },
-          onCall,
-        },
-      );
-    } catch (err) {
-      const errorId = randomUUID();
-      log.error({ err, errorId }, 'sandbox run threw');
-      const code = isDaemonError(err) ? err.code : 'INTERNAL';
-      outcome = {
-        status: 'failed',
-        error: { code, message: isDaemonError(err) ? err.message : `Internal error: see the daemon log for errorId "${errorId}"` },
-        stats: { cpuMs: 0, wallMs: 0, warm: false },
-      };
-    }
-    // Calls still in flight (a guest that returned without awaiting them) stop with the run.
-    if (!abort.signal.aborted) abort.abort(new DaemonError('RUN_CANCELLED', `Run "${run.runId}" has settled`));
-    await workspace?.close().catch((err: unknown) => log.warn({ err }, 'workspace removal failed'));
-    this.#running.delete(run);
-    run.finishedAt = new Date().toISOString();
-    if (outcome.status === 'completed' && run.checkOutput !== undefined) outcome = checkedOutput(outcome, run.checkOutput);
-    switch (outcome.status) {
-      case 'completed':
-        run.output = outcome.output;
-        this.#setStatus(run, 'completed');
-        this.#emit(run, 'run.completed', { output: outcome.output, cpuMs: outcome.stats.cpuMs, wallMs: outcome.stats.wallMs, warm: outcome.stats.warm });
-        log.info({ durationMs: outcome.stats.wallMs, cpuMs: outcome.stats.cpuMs, warm: outcome.stats.warm }, 'run completed');
-        break;
-      case 'failed': {
-        const error: RunErrorInfo = {
-          code: isErrorCode(outcome.error.code) ? outcome.error.code : 'INTERNAL',
-          message: outcome.error.message,
-          ...(outcome.error.stack === undefined ? {} : { stack: outcome.error.stack }),
-          ...(outcome.error.details === undefined ? {} : { details: outcome.error.details }),
-        };
-        run.error = error;
-        this.#setStatus(run, 'failed');
-        this.#emit(run, 'run.failed', { error });
-        log.info({ durationMs: outcome.stats.wallMs, code: error.code }, 'run failed');
-        break;
-      }
-      case 'cancelled':
-        this.#setStatus(run, 'cancelled');
-        this.#emit(run, 'run.cancelled', { reason: run.cancelReason ?? 'cancelled' });
-        log.info({ durationMs: outcome.stats.wallMs }, 'run cancelled');
-        break;
-    }
-    this.#finish(run);
-    this.#pump();
-  }
-
-  /** The sandbox's onCall for one run: every call through the broker, each step as a run event. */
-  #callHandler(run: RunRecord, broker: CapabilityBroker, workspaceDir: string, signal: AbortSignal, logger: Logger): (call: GuestCall) => Promise<unknown> {
-    // One object per run: the broker keys its per-run call counting (budgets) on it.
-    const context: RunContext = { id: run.runId, principal: run.policyPrincipal, workflow: run.workflow, workspaceDir, signal, logger };
-    const live = (): boolean => !terminal.has(run.status);
-    const invoke = (call: GuestCall): Promise<unknown> =>
-      broker.invoke(call, context, {
-        onRequested: (data) => live() && this.#emit(run, 'capability.requested', data),
-        onDecision: (data) => live() && this.#emit(run, 'policy.decision', data),
-        onCompleted: (data) => live() && this.#emit(run, 'capability.completed', data),
-        onFailed: (data) => live() && this.#emit(run, 'capability.failed', data),
-      });
-    // The guest sees a result only once its capability.completed/failed event is stored (run.tail).
-    return (call) =>
-      invoke(call).then(
-        async (result) => {
-          await run.tail;
-          return result;
-        },
-        async (err: unknown) => {
-          await run.tail;
-          throw err;
-        },
-      );
-  }
-
-  #cancel(run: RunRecord, reason: string): void {
-    if (terminal.has(run.status) || run.cancelReason !== undefined) return;
-    run.cancelReason = reason;
-    if (run.status === 'queued') {
-      this.#queue.splice(this.#queue.indexOf(run), 1);
-      run.finishedAt = new Date().toISOString();
-      this.#setStatus(run, 'cancelled');
-      this.#emit(run, 'run.cancelled', { reason });
-      this.#log.info({ runId: run.runId, reason }, 'run cancelled');
-      this.#finish(run);
-    } else {
-      run.abort?.abort(new DaemonError('RUN_CANCELLED', `Run "${run.runId}" was cancelled: ${reason}`));
-    }
-  }
-
-  #finish(run: RunRecord): void {
-    void run.tail.then(() => run.done.resolve());
-  }
-
-  #emit<T extends RunEventType>(run: RunRecord, type: T, data: Extract<RunEvent, { type: T }>['data']): void {
-    const event = { runId: run.runId, seq: ++run.seq, ts: new Date().toISOString(), type, data } as RunEvent;
-    // Handed to the store now (in seq order) so consecutive events share a group commit; published in order once stored.
-    const stored = this.#options.events.append(run.runId, event);
-    stored.catch(() => undefined);
-    run.tail = run.tail
-      .then(() => stored)
-      .then(
-        () => {
-          run.publishedSeq = event.seq;
-          for (const listener of run.listeners) {
-            try {
-              listener(event);
-            } catch (err) {
-              this.#log.error({ err, runId: run.runId, seq: event.seq }, 'event listener threw');
-            }
-          }
-        },
-        (err: unknown) => this.#log.error({ err, runId: run.runId, seq: event.seq }, 'event append failed'),
-      );
-  }
-
-  #info(run: RunRecord, withOutput: boolean): RunInfo {
-    return {
-      runId: run.runId,
-      principal: run.principal,
-      status: run.status,
-      source: run.source,
-      lastSeq: run.seq,
-      createdAt: run.createdAt,
-      ...(run.startedAt === undefined ? {} : { startedAt: run.startedAt }),
-      ...(run.finishedAt === undefined ? {} : { finishedAt: run.finishedAt }),
-      ...(withOutput && run.status === 'completed' ? { output: run.output } : {}),
-      ...(run.error === undefined ? {} : { error: run.error }),
-    };
-  }
-}
-
-/** A completed outcome whose output breaks the workflow's output schema becomes a failure (OUTPUT_INVALID). */
-function checkedOutput(outcome: Extract<SandboxOutcome, { status: 'completed' }>, check: (output: unknown) => void): SandboxOutcome {
-  try {
-    check(outcome.output);
-    return outcome;
-  } catch (err) {
-    if (!isDaemonError(err)) throw err;
-    return { status: 'failed', error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) }, stats: outcome.stats };
   }
 }
 

@@ -65,7 +65,9 @@ type LogObservation = Extract<ReplayObservation, { type: 'log' }>;
 type OutcomeObservation = Extract<ReplayObservation, { type: 'run.completed' | 'run.failed' | 'run.cancelled' }>;
 
 /** A recorded capability answer by callId. */
-type RecordedAnswer = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly code: string; readonly message: string };
+type RecordedAnswer =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
 
 /**
  * Replays the run whose events (seq 1 upwards, as the journal serves them) are `events`.
@@ -140,7 +142,7 @@ export async function replayRun(events: readonly RunEvent[], options: ReplayRunO
         // calls sees the same winner.
         await release.turn(call.callId);
         if (answer.ok) return answer.result;
-        throw new DaemonError(isErrorCode(answer.code) ? answer.code : 'INTERNAL', answer.message);
+        throw new DaemonError(isErrorCode(answer.code) ? answer.code : 'INTERNAL', answer.message, answer.details === undefined ? {} : { details: answer.details });
       },
     },
   ).finally(() => release.close());
@@ -204,7 +206,7 @@ function readRecord(events: readonly RunEvent[]): RunRecordView {
         completionOrder.push(event.data.callId);
         break;
       case 'capability.failed':
-        answers.set(event.data.callId, { ok: false, code: event.data.error.code, message: event.data.error.message });
+        answers.set(event.data.callId, { ok: false, code: event.data.error.code, message: event.data.error.message, details: event.data.error.details });
         completionOrder.push(event.data.callId);
         break;
       case 'log':

@@ -438,7 +438,8 @@ export interface CapabilityCompletedData {
 /** `capability.failed` data. */
 export interface CapabilityFailedData {
   readonly callId: number;
-  readonly error: { readonly code: string; readonly message: string };
+  /** `details` as the guest's Error received them (e.g. a denial's reasons and decisionId), so a replay hands back the same. */
+  readonly error: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
 }
 
 export type RunEvent =

@@ -77,7 +77,7 @@ describe('http.fetch', () => {
     expect(callEvents(events, 1).map((e) => [e.type, e.data])).toEqual([
       ['capability.requested', { callId: 1, name: 'http.fetch', args: { url } }],
       ['policy.decision', expect.objectContaining({ callId: 1, allow: false, reasons: [reason] })],
-      ['capability.failed', { callId: 1, error: { code: 'POLICY_DENIED', message: expect.stringContaining(reason) } }],
+      ['capability.failed', { callId: 1, error: { code: 'POLICY_DENIED', message: expect.stringContaining(reason), details: expect.objectContaining({ reasons: expect.arrayContaining([reason]) }) } }],
     ]);
     expect(server.requests.length).toBe(before);
   });

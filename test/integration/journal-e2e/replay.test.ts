@@ -95,7 +95,8 @@ describe('journal end to end', () => {
         try {
           await ctx.kv.delete('visits');
         } catch (error) {
-          ctx.log('refused ' + error.code + ': ' + error.message);
+          // details carry the denial's decisionId, random per decision: the replay must hand back the recorded one.
+          ctx.log('refused ' + error.code + ' ' + error.details.decisionId + ': ' + error.message);
         }
         // The slow call was made first but completes last: the replay must answer in that order too.
         const order = [];
@@ -111,7 +112,7 @@ describe('journal end to end', () => {
       expect(server.requests()).toBe(3);
 
       const report = await client.request<ReplayResult>('runs.replay', { runId });
-      expect(client.eventsOf(runId).find((e) => e.type === 'capability.failed')).toMatchObject({ data: { callId: 4, error: { code: 'POLICY_DENIED' } } });
+      expect(client.eventsOf(runId).find((e) => e.type === 'capability.failed')).toMatchObject({ data: { callId: 4, error: { code: 'POLICY_DENIED', details: { decisionId: expect.any(String) } } } });
       expect(report).toMatchObject({ result: 'identical', calls: 6, logs: 2, complete: true });
       expect(server.requests()).toBe(3);
       const cli = await runCli(['replay', runId, '--url', daemon.url]);

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ResultStore } from '../../../src/journal/index.ts';
+import type { DaemonError } from '../../../src/errors/index.ts';
 import { adhocWorkflow, createBrokerFixture, recordHooks, reportWorkflow } from './broker-support.ts';
 
 describe('CapabilityBroker', () => {
@@ -40,7 +41,7 @@ describe('CapabilityBroker', () => {
       await expect(readFile(join(f.workspaceDir, 'x.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
       expect(events.map((e) => e.type)).toEqual(['capability.requested', 'policy.decision', 'capability.failed']);
       expect(events[1]?.data).toMatchObject({ allow: false, reasons: ['capability "fs.write" is not declared by workflow "billing-report"'] });
-      expect(events[2]?.data).toEqual({ callId: 7, error: { code: 'POLICY_DENIED', message: (error as Error).message } });
+      expect(events[2]?.data).toEqual({ callId: 7, error: { code: 'POLICY_DENIED', message: (error as Error).message, details: (error as DaemonError).details } });
     });
 
     it('stores kv values per workflow when allowed and denies ad-hoc code without runs:adhoc', async () => {
