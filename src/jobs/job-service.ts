@@ -38,11 +38,12 @@
  * limits, policy revision; seed and virtual clock start). Runs of earlier processes come back through
  * `restore()`.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DaemonError } from '../errors/index.ts';
 import type { RequestedLimits, RunInfo, RunStatus } from '../protocol/index.ts';
 import type { RunLimits } from '../sandbox/index.ts';
 import type { PolicyPrincipal, PolicyWorkflow } from '../policy/index.ts';
+import { codeDigest } from '../journal/index.ts';
 import type { JobServiceOptions, ListRunsFilter, RunPrincipal, StartRunRequest, Viewer } from './job-service-options.ts';
 import { executeRun } from './run-execution.ts';
 import { RunRegistry, terminalStatuses, type RunRecord } from './run-registry.ts';
@@ -107,7 +108,7 @@ export class JobService implements AsyncDisposable {
     const workflow: PolicyWorkflow = stored?.policyWorkflow ?? {
       name: 'adhoc',
       version: null,
-      digest: `sha256:${createHash('sha256').update(code, 'utf8').digest('hex')}`,
+      digest: codeDigest(code),
       verified: false,
       adhoc: true,
       declaredCapabilities: declared,

@@ -7,10 +7,10 @@
  *
  * The store itself (indexing, watching, attestations) lives in src/store; this module only adapts it.
  */
-import { createHash } from 'node:crypto';
 import { assertValidOutput, type StoreProblem, type WorkflowDescription, type WorkflowListQuery, type WorkflowStore, type WorkflowSummary } from '../store/index.ts';
 import type { PolicyWorkflow } from '../policy/index.ts';
 import type { StoreStatusInfo } from '../protocol/index.ts';
+import { codeDigest } from '../journal/index.ts';
 
 /** A store workflow ready to run: see `WorkflowRuns#prepare`. */
 export interface PreparedWorkflowRun {
@@ -81,7 +81,7 @@ export class WorkflowRuns {
       digest: version.digest,
       verified: version.verified,
       code: version.code,
-      codeDigest: `sha256:${createHash('sha256').update(version.code, 'utf8').digest('hex')}`,
+      codeDigest: codeDigest(version.code),
       filename: `${version.name}@${version.version}/${version.codeFile}`,
       policyWorkflow: { ...policyWorkflow, declaredCapabilities: [...policyWorkflow.declaredCapabilities], tags: [...policyWorkflow.tags] },
       limits: { ...version.manifest.limits },
